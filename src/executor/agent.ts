@@ -1,0 +1,97 @@
+// What an action of a resource turns into before anything runs: either a process to start
+// (file, arguments, environment, and how to read its exit status), or an immediate result
+// when the agent cannot run at all (missing, unsupported class, systemd absent).
+import { accessSync, constants, existsSync } from "node:fs";
+import { ExecStatus, OcfRc } from "./codes.js";
+import { prepareOcf } from "./ocf.js";
+import { prepareLsb } from "./lsb.js";
+import { prepareSystemd, systemdRunning } from "./systemd.js";
+
+export interface ResourceSpec {
+  id: string;
+  /** Resource class: ocf, lsb, service, systemd (stonith is not run by this executor). */
+  class: string;
+  provider?: string;
+  type: string;
+}
+
+export interface AgentPaths {
+  /** Directories holding OCF providers (each has PROVIDER/TYPE scripts). */
+  ocfRaPath: string[];
+  /** Value of OCF_ROOT given to agents (they source $OCF_ROOT/lib/heartbeat/...). */
+  ocfRoot: string;
+  /** Directory of LSB init scripts. */
+  lsbDir: string;
+  /** Whether systemd manages this host; checked per action, it can change. */
+  systemdRunning?: () => boolean;
+}
+
+export const defaultPaths: AgentPaths = {
+  ocfRaPath: ["/usr/lib/ocf/resource.d"],
+  ocfRoot: "/usr/lib/ocf",
+  lsbDir: "/etc/init.d",
+};
+
+export interface SpawnPlan {
+  kind: "spawn";
+  file: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Turn the agent's exit status into an OCF code (LSB status codes differ, for instance). */
+  mapExit(code: number): number;
+  /** The action name the agent is given (e.g. LSB monitor runs as "status"). */
+  agentAction: string;
+}
+
+export interface ImmediateResult {
+  kind: "result";
+  rc: number;
+  status: number;
+  reason: string;
+}
+
+export type Invocation = SpawnPlan | ImmediateResult;
+
+export function notInstalled(reason: string): ImmediateResult {
+  return { kind: "result", rc: OcfRc.NOT_INSTALLED, status: ExecStatus.NOT_INSTALLED, reason };
+}
+
+/** An executable regular file, or undefined. */
+export function findExecutable(candidates: string[]): string | undefined {
+  for (const c of candidates) {
+    try {
+      accessSync(c, constants.X_OK);
+      if (existsSync(c)) return c;
+    } catch {
+      // try the next one
+    }
+  }
+  return undefined;
+}
+
+/** Decide how to run `action` of `spec` with `params`. */
+export function prepareAction(spec: ResourceSpec, action: string, params: Record<string, string>, paths: AgentPaths, intervalMs: number, timeoutMs: number): Invocation {
+  const isSystemd = paths.systemdRunning ?? systemdRunning;
+  switch (spec.class) {
+    case "ocf":
+      return prepareOcf(spec, action, params, paths);
+    case "lsb":
+      return prepareLsb(spec, action, paths);
+    case "systemd":
+      return prepareSystemd(spec, action, isSystemd(), timeoutMs);
+    case "service": {
+      // "service" means whatever init system the host uses: systemd when it runs and knows
+      // the unit, otherwise an LSB script of that name.
+      if (isSystemd()) {
+        const plan = prepareSystemd(spec, action, true, timeoutMs);
+        if (plan.kind === "spawn") return plan;
+      }
+      return prepareLsb(spec, action, paths);
+    }
+    case "stonith":
+      return { kind: "result", rc: OcfRc.UNIMPLEMENT_FEATURE, status: ExecStatus.NOT_SUPPORTED, reason: "fence devices are run by the fencer, not by the executor" };
+    default:
+      void intervalMs;
+      return { kind: "result", rc: OcfRc.UNIMPLEMENT_FEATURE, status: ExecStatus.NOT_SUPPORTED, reason: `unknown resource class '${spec.class}'` };
+  }
+}

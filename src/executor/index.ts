@@ -1,0 +1,8 @@
+// Public surface of the executor part.
+export * from "./codes.js";
+export * from "./agent.js";
+export * from "./executor.js";
+export * from "./log.js";
+export { runAlert, type AlertRequest } from "./alert.js";
+export { agentMetadata, type MetadataResult } from "./metadata.js";
+export { runProcess, type ProcessResult, type RunningProcess } from "./run-process.js";
