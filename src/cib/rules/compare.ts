@@ -1,0 +1,87 @@
+// Typed comparison of two attribute values, as node attribute expressions do it. Which type
+// applies, and what happens when a value does not parse, follows Pacemaker 2.1.5 (observed
+// with crm_simulate; see the rule-*-as-* conformance cases):
+// - no type: lt/gt/lte/gte compare as "number" when either value contains a ".", else as
+//   "integer"; eq/ne compare as "string";
+// - "integer" reads the leading integer ("3.6" → 3, " 10" → 10, "9abc" → 9), "number" the
+//   leading decimal number ("1e1" → 10); if either side has no leading number at all the pair
+//   is compared as strings instead;
+// - "string" ignores case ("abc" eq "ABC");
+// - "version" compares dot-separated numeric components ("1.9.0" < "1.10");
+// - an unknown type makes every pair compare equal (Pacemaker's behaviour: eq true, ne false).
+// A missing value (attribute not set, or value-source naming an absent parameter) is equal only
+// to another missing value and neither less nor greater than anything.
+
+export type ValueType = "string" | "integer" | "number" | "version";
+export const VALUE_TYPES: readonly string[] = ["string", "integer", "number", "version"];
+
+const LEADING_INTEGER = /^[ \t\n\r\f\v]*([+-]?\d+)/;
+const LEADING_NUMBER = /^[ \t\n\r\f\v]*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf(?:inity)?|nan))/i;
+
+export function leadingInteger(text: string): number | undefined {
+  const m = LEADING_INTEGER.exec(text);
+  if (!m) return undefined;
+  // strtoll saturates at the 64-bit limits; a double keeps the order of such huge values.
+  return Number(m[1]);
+}
+
+export function leadingNumber(text: string): number | undefined {
+  const m = LEADING_NUMBER.exec(text);
+  return m ? Number(m[1].replace(/^([+-]?)inf(inity)?$/i, "$1Infinity")) : undefined;
+}
+
+/** Case-insensitive string order (ASCII letters folded, like strcasecmp). */
+export function compareStrings(a: string, b: string): number {
+  const la = a.toLowerCase();
+  const lb = b.toLowerCase();
+  return la < lb ? -1 : la > lb ? 1 : 0;
+}
+
+/** Order of two dotted versions: numeric component by component, missing components are 0. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(".");
+  const pb = b.split(".");
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = leadingInteger(pa[i] ?? "0") ?? 0;
+    const y = leadingInteger(pb[i] ?? "0") ?? 0;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function sign(n: number): number {
+  return n < 0 ? -1 : n > 0 ? 1 : 0;
+}
+
+/** The type a comparison uses when the expression names none. */
+export function defaultType(operation: string, a: string | undefined, b: string | undefined): ValueType {
+  if (operation === "lt" || operation === "gt" || operation === "lte" || operation === "gte") {
+    return a?.includes(".") || b?.includes(".") ? "number" : "integer";
+  }
+  return "string";
+}
+
+/**
+ * -1, 0 or 1 for two present values compared as `type` (any other string is an unknown type,
+ * which compares equal).
+ */
+export function compareValues(a: string, b: string, type: string): number {
+  switch (type) {
+    case "integer": {
+      const x = leadingInteger(a);
+      const y = leadingInteger(b);
+      return x === undefined || y === undefined ? compareStrings(a, b) : sign(x - y);
+    }
+    case "number": {
+      const x = leadingNumber(a);
+      const y = leadingNumber(b);
+      return x === undefined || y === undefined || Number.isNaN(x) || Number.isNaN(y) ? compareStrings(a, b) : x === y ? 0 : sign(x - y);
+    }
+    case "version":
+      return compareVersions(a, b);
+    case "string":
+      return compareStrings(a, b);
+    default:
+      return 0;
+  }
+}
