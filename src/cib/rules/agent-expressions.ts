@@ -1,7 +1,11 @@
 // <rsc_expression> and <op_expression>: match the resource agent and the operation an
-// rsc_defaults / op_defaults set is being evaluated for. An attribute left out matches
-// anything; when the context has no resource (or operation), the expression is false, as
-// Pacemaker makes it outside rsc_defaults/op_defaults.
+// rsc_defaults / op_defaults set is being evaluated for. When the context has no resource (or
+// operation), the expression is false, as Pacemaker makes it outside rsc_defaults/op_defaults.
+//
+// Observed with crm_simulate (rsc_defaults target-role=Stopped on an ocf:heartbeat:Dummy):
+// class and type match anything when left out, but provider does not — an rsc_expression
+// without provider matches only resources without one (stonith, lsb, systemd...), so
+// class="ocf" alone, or an empty rsc_expression, does not match an OCF resource.
 import { CibError } from "../errors.js";
 import { parseInterval } from "../duration.js";
 import type { XmlElement } from "../xml.js";
@@ -9,11 +13,11 @@ import type { RuleContext } from "./context.js";
 
 export function evaluateRscExpression(expr: XmlElement, ctx: RuleContext): boolean {
   if (!ctx.rsc) return false;
-  for (const key of ["class", "provider", "type"] as const) {
+  for (const key of ["class", "type"] as const) {
     const want = expr.attrs[key];
     if (want !== undefined && want !== ctx.rsc[key]) return false;
   }
-  return true;
+  return expr.attrs.provider === ctx.rsc.provider;
 }
 
 export function evaluateOpExpression(expr: XmlElement, ctx: RuleContext): boolean {
