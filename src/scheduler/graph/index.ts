@@ -1,0 +1,3 @@
+export * from "./types.js";
+export { writeGraphXml, graphElement } from "./write.js";
+export { readGraphXml, GraphFormatError } from "./read.js";
