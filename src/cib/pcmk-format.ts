@@ -16,7 +16,8 @@ export interface PcmkFormatOptions {
   pretty?: boolean;
 }
 
-/** Serialise an element and its subtree (no comments, no text: Pacemaker's data XML has neither). */
+/** Serialise an element and its subtree. Comments are kept (pretty form only, each on its own
+ *  line at the depth of the children); text content does not occur in Pacemaker's data XML. */
 export function formatPcmkXml(el: XmlElement, options: PcmkFormatOptions = {}): string {
   const out: string[] = [];
   emit(el, 0, options.pretty === true, out);
@@ -27,12 +28,18 @@ function emit(el: XmlElement, depth: number, pretty: boolean, out: string[]): vo
   const pad = pretty ? "  ".repeat(depth) : "";
   let open = `${pad}<${el.name}`;
   for (const name in el.attrs) open += ` ${name}="${pcmkEscape(el.attrs[name])}"`;
-  if (el.children.length === 0) {
+  const comments = pretty ? el.comments ?? [] : [];
+  if (el.children.length === 0 && comments.length === 0) {
     out.push(open, pretty ? "/>\n" : "/>");
     return;
   }
   out.push(open, pretty ? ">\n" : ">");
-  for (const c of el.children) emit(c, depth + 1, pretty, out);
+  const inner = "  ".repeat(depth + 1);
+  let k = 0;
+  for (let i = 0; i <= el.children.length; i++) {
+    for (; k < comments.length && comments[k].before <= i; k++) out.push(inner, "<!--", comments[k].text, "-->\n");
+    if (i < el.children.length) emit(el.children[i], depth + 1, pretty, out);
+  }
   out.push(pad, `</${el.name}>`, pretty ? "\n" : "");
 }
 

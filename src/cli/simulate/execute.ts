@@ -1,0 +1,187 @@
+// Simulated execution of a transition graph, as `crm_simulate -S` does it: every action
+// "succeeds" at once with the result the graph expects, and the result is written into a copy
+// of the CIB so that the revised cluster status can be computed from it.
+//
+// Synapses fire in passes: each pass walks the synapses in graph order and fires every one
+// whose inputs are all confirmed; a fired action is confirmed immediately, so a later synapse
+// in the same pass can already fire on it. Passes repeat until one fires nothing.
+import { cloneElement, walk, type XmlElement } from "../../cib/xml.js";
+import { recordDigests } from "../../cib/digest.js";
+import {
+  ensureNodeState,
+  ensureResourceHistory,
+  lastCallId,
+  OP_STATUS,
+  recordNodeDown,
+  recordOperation,
+  transitionKey,
+} from "../../cib/history.js";
+import type { GraphAction, Synapse, TransitionGraph } from "../../scheduler/graph/types.js";
+
+/** crm_simulate stamps its fake results with this transition UUID. */
+const FAKE_UUID = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+export interface ExecuteOptions {
+  /** Epoch seconds written as last-rc-change of every fake result (crm_simulate: wall clock). */
+  now: number;
+}
+
+export interface ExecuteResult {
+  /** The "Executing Cluster Transition" items, without indentation: `Resource action: ...`. */
+  lines: string[];
+  /** The revised CIB (the input is not modified). */
+  cib: XmlElement;
+  /** Synapses that never fired because an input never completed (empty for a sound graph). */
+  unfired: Synapse[];
+}
+
+export class ExecuteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ExecuteError";
+  }
+}
+
+export function executeTransition(input: XmlElement, graph: TransitionGraph, options: ExecuteOptions): ExecuteResult {
+  const cib = cloneElement(input);
+  const names = knownResourceNames(cib);
+  const nodeIds = configuredNodeIds(cib);
+  const lines: string[] = [];
+  let updates = 0;
+
+  const run = (action: GraphAction): void => {
+    switch (action.kind) {
+      case "pseudo_event":
+        lines.push(`Pseudo action:   ${action.operationKey}${action.onNode !== undefined ? ` on ${action.onNode}` : ""}`);
+        return;
+      case "crm_event":
+        updates += runClusterEvent(cib, action, lines, nodeIds);
+        return;
+      case "rsc_op":
+        updates += runResourceOp(cib, action, lines, names, options);
+        return;
+    }
+  };
+
+  const confirmed = new Set<number>();
+  const fired = new Set<number>();
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const synapse of graph.synapses) {
+      if (fired.has(synapse.id)) continue;
+      if (!synapse.inputs.every((i) => confirmed.has(i.id))) continue;
+      fired.add(synapse.id);
+      progress = true;
+      for (const action of synapse.actions) {
+        run(action);
+        confirmed.add(action.id);
+      }
+    }
+  }
+
+  if (updates > 0) {
+    const n = Number.parseInt(cib.attrs.num_updates ?? "0", 10);
+    cib.attrs.num_updates = String((Number.isFinite(n) ? n : 0) + updates);
+  }
+  return { lines, cib, unfired: graph.synapses.filter((s) => !fired.has(s.id)) };
+}
+
+function runClusterEvent(cib: XmlElement, action: GraphAction, lines: string[], nodeIds: Map<string, string>): number {
+  const node = action.onNode ?? "";
+  if (action.operation === "stonith") {
+    const how = action.attributes.CRM_meta_stonith_action ?? "reboot";
+    lines.push(`Fencing ${node} (${how})`);
+    if (how === "on") return 0;
+    const id = nodeIds.get(node) ?? action.onNodeUuid ?? node;
+    const created = hasNodeState(cib, node) ? 0 : 1;
+    return created + recordNodeDown(cib, { uname: node, id }, "simulate_fencing_action");
+  }
+  if (action.primitive) lines.push(`Cluster action:  ${action.operation} for ${action.primitive.id} on ${node}`);
+  else lines.push(`Cluster action:  ${action.operation} on ${node}`);
+  return 0;
+}
+
+function runResourceOp(cib: XmlElement, action: GraphAction, lines: string[], names: Set<string>, options: ExecuteOptions): number {
+  if (action.operation === "probe_again") return 0;
+  const where = `action ${action.id} (${action.operationKey})`;
+  const p = action.primitive;
+  if (!p) throw new ExecuteError(`${where}: resource operation without a <primitive>`);
+  if (action.onNode === undefined) throw new ExecuteError(`${where}: resource operation without on_node`);
+
+  // The scheduler's name for the resource: the plain id if the cluster knows a resource by
+  // it, else the instance name (anonymous clone instances).
+  const name = names.has(p.id) || p.longId === undefined ? p.id : p.longId;
+  const interval = Number.parseInt(action.attributes.CRM_meta_interval ?? "0", 10) || 0;
+  const shown = interval > 0 ? `${action.operation}=${interval}` : action.operation;
+  lines.push(`Resource action: ${name.padEnd(15)} ${shown} on ${action.onNode}`);
+  if (action.operation === "delete" || action.operation === "meta-data") return 0;
+
+  const targetRc = Number.parseInt(action.attributes.CRM_meta_op_target_rc ?? "0", 10) || 0;
+  // Routed actions (remote and guest nodes) are recorded under the node's name as its id.
+  const nodeId = action.routerNode !== undefined ? action.onNode : action.onNodeUuid ?? action.onNode;
+  const created = hasNodeState(cib, action.onNode) ? 0 : 1;
+  const nodeState = ensureNodeState(cib, { uname: action.onNode, id: nodeId });
+  const history = ensureResourceHistory(nodeState, { id: p.id, name, class: p.class, provider: p.provider, type: p.type });
+  const callId = lastCallId(history) + 1;
+  const key = transitionKey(callId, -1, targetRc, FAKE_UUID);
+  recordOperation(history, p.id, {
+    task: action.operation,
+    intervalMs: interval,
+    callId,
+    rc: targetRc,
+    opStatus: OP_STATUS.DONE,
+    targetRc,
+    transitionKey: key,
+    lastRcChange: options.now,
+    execTime: 0,
+    queueTime: 0,
+    params: action.attributes,
+    digests: recordDigests(action.attributes),
+    origin: "crm_simulate",
+  });
+  return created + 1;
+}
+
+function hasNodeState(cib: XmlElement, uname: string): boolean {
+  const status = cib.children.find((c) => c.name === "status");
+  return status !== undefined && status.children.some((c) => c.name === "node_state" && c.attrs.uname === uname);
+}
+
+/**
+ * Names the scheduler knows resources by, as far as the executor needs them: primitives that
+ * are not cloned, guest-node connections, and every id found in the operation history (which
+ * covers orphans and anonymous clone instances recorded under their bare id).
+ */
+function knownResourceNames(cib: XmlElement): Set<string> {
+  const names = new Set<string>();
+  const resources = cib.children.find((c) => c.name === "configuration")?.children.find((c) => c.name === "resources");
+  const visit = (el: XmlElement, cloned: boolean): void => {
+    for (const c of el.children) {
+      if (c.name === "primitive") {
+        if (!cloned && c.attrs.id !== undefined) names.add(c.attrs.id);
+        for (const meta of c.children) {
+          if (meta.name !== "meta_attributes") continue;
+          for (const nv of meta.children) if (nv.name === "nvpair" && nv.attrs.name === "remote-node" && nv.attrs.value) names.add(nv.attrs.value);
+        }
+      } else if (c.name === "group") {
+        visit(c, cloned);
+      } else if (c.name === "clone" || c.name === "master" || c.name === "bundle") {
+        visit(c, true);
+      }
+    }
+  };
+  if (resources) visit(resources, false);
+  const status = cib.children.find((c) => c.name === "status");
+  if (status) for (const el of walk(status)) if (el.name === "lrm_resource" && el.attrs.id !== undefined) names.add(el.attrs.id);
+  return names;
+}
+
+/** uname → id of the configured cluster nodes. */
+function configuredNodeIds(cib: XmlElement): Map<string, string> {
+  const ids = new Map<string, string>();
+  const nodes = cib.children.find((c) => c.name === "configuration")?.children.find((c) => c.name === "nodes");
+  for (const n of nodes?.children ?? []) {
+    if (n.name === "node" && n.attrs.uname !== undefined && n.attrs.id !== undefined) ids.set(n.attrs.uname, n.attrs.id);
+  }
+  return ids;
+}
