@@ -17,8 +17,11 @@
 //   that a reload cannot apply). It is recorded only when the agent's meta-data is known and
 //   the agent supports reloads; crm_simulate has no meta-data and records neither.
 // - op-secure-digest: all parameters except those named in op-secure-params (the agent's
-//   private ones). Histories written before feature set 3.16.0 hashed it without the timeout
-//   and, for fence devices, without Pacemaker's own `pcmk_*` device parameters.
+//   private ones), never with the timeout. For histories written before feature set 3.16.0
+//   only the resource's own parameters count and, for fence devices, Pacemaker's own
+//   device parameters (`pcmk_host_list`, ...) are left out too.
+// - The restart digest is only worth comparing when the record has one: Pacemaker ignores
+//   it otherwise (crm_resource --digests may still print one for failed recurring records).
 import { createHash } from "node:crypto";
 import { pcmkEscape } from "./pcmk-format.js";
 
@@ -140,7 +143,7 @@ export interface DigestRequest {
 export interface ExpectedDigests {
   /** Compare with op-digest. */
   all: string;
-  /** Compare with op-restart-digest (only when the record has one). */
+  /** Compare with op-restart-digest (computed only when the record has one). */
   restart?: string;
   /** Compare with op-secure-digest. */
   secure: string;
@@ -169,7 +172,8 @@ export function expectedDigests(req: DigestRequest): ExpectedDigests {
     const base = filterForDigest({ ...req.params });
     result.secure = hashParams(pick(base, (n) => !secret.has(n) && !(req.fencing && isFenceParam(n))));
   } else {
-    result.secure = hashParams(pick(allFiltered, (n) => !secret.has(n)));
+    // Filtered a second time without the interval, so the timeout never stays in.
+    result.secure = hashParams(pick(allFiltered, (n) => !secret.has(n) && !n.startsWith("CRM_meta_")));
   }
   return result;
 }
