@@ -8,6 +8,7 @@ import { defaultPaths, prepareAction, type AgentPaths, type ResourceSpec } from 
 import { exitReasonFrom } from "./ocf.js";
 import { runProcess, type RunningProcess } from "./run-process.js";
 import { silentLogger, type Logger } from "./log.js";
+import type { ExecutorApi } from "./api.js";
 
 export interface ExecRequest {
   rscId: string;
@@ -116,7 +117,7 @@ export interface ExecutorEvents {
   result: [OpResult];
 }
 
-export class Executor extends EventEmitter<ExecutorEvents> {
+export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorApi {
   readonly paths: AgentPaths;
   private readonly log: Logger;
   private readonly resources = new Map<string, Resource>();

@@ -4,4 +4,8 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-export const commands: Record<string, Command> = {};
+import * as authkey from "./authkey.js";
+
+export const commands: Record<string, Command> = {
+  authkey,
+};
