@@ -1,0 +1,123 @@
+// Actions: creation (find-or-create by key and node, as Pacemaker's custom_action does) and
+// the runnable/optional rules that depend on the node and on quorum.
+import { Role, type Action, type Node, type Resource, type WorkingSet } from "./types.js";
+import { fenceNode } from "./unpack-nodes.js";
+import { findOp } from "./unpack-resources.js";
+
+export function opKey(rscId: string, task: string, interval = 0): string {
+  return `${rscId}_${task}_${interval}`;
+}
+
+/** Actions of a resource with this key, on this node (any node when `node` is null; an
+ *  action without a node matches any node and gets assigned to it). Oldest first. */
+export function findActions(list: Action[], key: string, node: Node | null | undefined): Action[] {
+  const out: Action[] = [];
+  for (const a of list) {
+    if (a.key !== key) continue;
+    if (!node) out.push(a);
+    else if (!a.node) {
+      a.node = node;
+      out.push(a);
+    } else if (a.node === node) out.push(a);
+  }
+  return out;
+}
+
+export function findActionsExact(list: Action[], key: string, node: Node | null | undefined): Action[] {
+  return list.filter((a) => a.key === key && (node ? a.node === node : !a.node));
+}
+
+export function setReason(action: Action, reason: string | undefined, overwrite: boolean): void {
+  if (action.reason === undefined || overwrite) action.reason = reason;
+}
+
+function taskNeeds(rsc: Resource, task: string): Resource["requires"] {
+  if (task !== "start" && task !== "promote") return "nothing";
+  return rsc.requires;
+}
+
+export function customAction(ws: WorkingSet, rsc: Resource | undefined, key: string, task: string, node: Node | null | undefined, optional: boolean, opts: { pseudo?: boolean; interval?: number } = {}): Action {
+  const list = rsc ? rsc.actions : ws.actions;
+  let action = findActions(list, key, node)[0];
+  if (!action) {
+    action = {
+      id: ws.nextActionId++,
+      rsc,
+      task,
+      key,
+      node: node ?? undefined,
+      interval: opts.interval ?? 0,
+      optional,
+      runnable: true,
+      pseudo: opts.pseudo ?? false,
+      meta: new Map(),
+      before: [],
+      after: [],
+    };
+    if (rsc) {
+      rsc.actions.push(action);
+      action.opConfig = findOp(rsc, task, action.interval);
+    }
+    ws.actions.push(action);
+  }
+  if (!optional) action.optional = false;
+  if (rsc) updateRunnable(ws, rsc, action);
+  return action;
+}
+
+function updateRunnable(ws: WorkingSet, rsc: Resource, action: Action): void {
+  if (action.pseudo) return;
+  const node = action.node;
+  if (!node) {
+    action.runnable = false;
+    return;
+  }
+  if (!node.online && node.kind !== "guest") {
+    action.runnable = false;
+    if (rsc.managed && action.task === "stop" && !node.unclean) fenceNode(node, "resource actions are unrunnable");
+    return;
+  }
+  if (node.pending) {
+    action.runnable = false;
+    return;
+  }
+  if (taskNeeds(rsc, action.task) === "nothing") {
+    setReason(action, undefined, true);
+    action.runnable = true;
+    return;
+  }
+  switch (effectiveQuorumPolicy(ws, rsc)) {
+    case "stop":
+      action.runnable = false;
+      setReason(action, "no quorum", true);
+      break;
+    case "freeze":
+      if (rsc.runningOn.length === 0 || rsc.nextRole > rsc.role) {
+        action.runnable = false;
+        setReason(action, "quorum freeze", true);
+      }
+      break;
+    default:
+      action.runnable = true;
+  }
+}
+
+function effectiveQuorumPolicy(ws: WorkingSet, rsc: Resource): string {
+  if (ws.haveQuorum) return "ignore";
+  if (ws.noQuorumPolicy === "demote") {
+    if (rsc.role === Role.Promoted || rsc.role === Role.Unpromoted) {
+      if (rsc.nextRole > Role.Unpromoted) rsc.nextRole = Role.Unpromoted;
+      return "ignore";
+    }
+    return "stop";
+  }
+  return ws.noQuorumPolicy;
+}
+
+export function startAction(ws: WorkingSet, rsc: Resource, node: Node | null | undefined, optional: boolean): Action {
+  return customAction(ws, rsc, opKey(rsc.id, "start"), "start", node, optional);
+}
+
+export function stopAction(ws: WorkingSet, rsc: Resource, node: Node | null | undefined, optional: boolean): Action {
+  return customAction(ws, rsc, opKey(rsc.id, "stop"), "stop", node, optional);
+}

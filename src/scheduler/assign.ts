@@ -1,0 +1,313 @@
+// Phase 7: assignment. Resources are assigned in working-set order; each first assigns the
+// primaries it is colocated with, folds their placement into its own node weights, adds the
+// (attenuated) preferences of resources colocated with it, then takes the best node.
+import { INFINITY, addScores } from "../cib/score.js";
+import { Role, type Colocation, type Node, type Resource, type WorkingSet } from "./types.js";
+import { canRunResources } from "./unpack-nodes.js";
+import { resourceLocation } from "./location.js";
+import { groupColocated } from "./constraints.js";
+
+export interface ScoreLog {
+  lines: string[];
+}
+
+export function assignAll(ws: WorkingSet, log: ScoreLog): void {
+  for (const r of ws.resources) assign(ws, r, null, log);
+}
+
+export function assign(ws: WorkingSet, rsc: Resource, prefer: Node | null, log: ScoreLog): Node | null {
+  if (rsc.kind === "group") return assignGroup(ws, rsc, prefer, log);
+  return assignPrimitive(ws, rsc, prefer, log);
+}
+
+function showScores(log: ScoreLog, fn: string, rsc: Resource): void {
+  for (const [node, w] of rsc.allowed) log.lines.push(`${fn}: ${rsc.id} allocation score on ${node.uname}: ${formatScore(w)}`);
+}
+
+function formatScore(n: number): string {
+  if (n >= INFINITY) return "INFINITY";
+  if (n <= -INFINITY) return "-INFINITY";
+  return String(n);
+}
+
+const groupExpanded = new WeakSet<Resource>();
+
+function assignGroup(ws: WorkingSet, rsc: Resource, prefer: Node | null, log: ScoreLog): Node | null {
+  if (!rsc.provisional) return rsc.assigned;
+  if (rsc.allocating) return null;
+  if (rsc.children.length === 0) {
+    rsc.provisional = false;
+    return null;
+  }
+  rsc.allocating = true;
+  const first = rsc.children[0];
+  const last = rsc.children[rsc.children.length - 1];
+  rsc.role = first.role;
+  if (!groupExpanded.has(rsc)) {
+    // "group with X" acts on the first member, "X with group" on the last one.
+    groupExpanded.add(rsc);
+    first.thisWith.push(...rsc.thisWith);
+    last.withThis.push(...rsc.withThis);
+  }
+  showScores(log, "pcmk__group_assign", rsc);
+  for (const c of rsc.children) showScores(log, "pcmk__group_assign", c);
+  let firstNode: Node | null = null;
+  for (const c of rsc.children) {
+    const n = assignPrimitive(ws, c, prefer, log);
+    if (firstNode === null) firstNode = n;
+  }
+  rsc.nextRole = first.nextRole;
+  rsc.allocating = false;
+  rsc.provisional = false;
+  return groupColocated(rsc) ? firstNode : null;
+}
+
+function available(node: Node): boolean {
+  return canRunResources(node);
+}
+
+function anyNodeAvailable(allowed: Map<Node, number>): boolean {
+  for (const [n, w] of allowed) if (w >= 0 && available(n)) return true;
+  return false;
+}
+
+function colocationAffects(dependent: Resource, primary: Resource, c: Colocation): boolean {
+  if (primary.provisional) return false;
+  if (!dependent.provisional) return false;
+  if (c.score > 0 && c.dependentRole !== Role.Unknown && c.dependentRole !== dependent.nextRole) return false;
+  if (c.score > 0 && c.primaryRole !== Role.Unknown && c.primaryRole !== primary.nextRole) return false;
+  if (c.score < 0 && c.dependentRole !== Role.Unknown && c.dependentRole === dependent.nextRole) return false;
+  if (c.score < 0 && c.primaryRole !== Role.Unknown && c.primaryRole === primary.nextRole) return false;
+  return true;
+}
+
+/** Resolve a primary that is a group to the member that stands for it. */
+function colocationPrimaryMember(primary: Resource, c: Colocation): Resource[] {
+  if (primary.kind !== "group") return [primary];
+  if (primary.provisional) return [];
+  if (groupColocated(primary)) {
+    const m = c.score >= INFINITY ? primary.children[primary.children.length - 1] : primary.children[0];
+    return m ? [m] : [];
+  }
+  if (c.score >= INFINITY) return [];
+  return primary.children;
+}
+
+function applyColocationScore(dependent: Resource, primary: Resource, c: Colocation): void {
+  for (const p of colocationPrimaryMember(primary, c)) {
+    if (!colocationAffects(dependent, p, c)) continue;
+    colocationMatch(dependent, p, c);
+  }
+}
+
+function colocationMatch(dependent: Resource, primary: Resource, c: Colocation): void {
+  const attr = c.nodeAttribute;
+  let value: string | undefined;
+  if (primary.assigned) value = primary.assigned.attrs.get(attr);
+  else if (c.score < 0) return;
+  const work = new Map(dependent.allowed);
+  for (const [node, w] of work) {
+    if (!primary.assigned) {
+      work.set(node, addScores(-INFINITY, w));
+    } else if (eqCase(node.attrs.get(attr), value)) {
+      if (c.score < INFINITY) work.set(node, addScores(c.score, w));
+    } else if (c.score >= INFINITY) {
+      work.set(node, -INFINITY);
+    }
+  }
+  if (c.score <= -INFINITY || c.score >= INFINITY || anyNodeAvailable(work)) dependent.allowed = work;
+}
+
+function eqCase(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function hasInfluence(c: Colocation): boolean {
+  return c.influence || c.primary.runningOn.length === 0;
+}
+
+const INFINITY_HACK = INFINITY * -100;
+
+/** Fold a dependent's (attenuated) node preferences into `nodes` (Pacemaker's merge weights). */
+function addColocatedNodeScores(rsc: Resource, primaryId: string, nodes: Map<Node, number>, attr: string, factor: number, flags: { init?: boolean; positive?: boolean; rollback?: boolean; forward?: boolean }): Map<Node, number> {
+  if (rsc.merging) return nodes;
+  rsc.merging = true;
+  let work: Map<Node, number>;
+  if (flags.init) {
+    if (rsc.kind === "group" && rsc.children.length) {
+      work = addColocatedNodeScores(rsc.children[rsc.children.length - 1], primaryId, new Map(), attr, factor, flags);
+    } else work = new Map(rsc.allowed);
+    flags = { ...flags, init: false };
+  } else if (rsc.kind === "group" && rsc.children.length) {
+    work = addColocatedNodeScores(rsc.children[0], primaryId, new Map(nodes), attr, factor, flags);
+  } else {
+    work = new Map(nodes);
+    addNodeScoresMatchingAttr(work, rsc, attr, factor, !!flags.positive);
+  }
+  if (canRunAny(work)) {
+    const multiplier = factor < 0 ? -1 : 1;
+    let list: Colocation[];
+    if (flags.forward) list = rsc.thisWith;
+    else if (rsc.kind === "group" && rsc.children.length) list = rsc.children[rsc.children.length - 1].withThis;
+    else list = rsc.withThis;
+    for (const c of [...list]) {
+      let other: Resource;
+      if (flags.forward) other = c.primary;
+      else if (!hasInfluence(c)) continue;
+      else other = c.dependent;
+      work = addColocatedNodeScores(other, primaryId, work, c.nodeAttribute, (multiplier * c.score) / INFINITY, { ...flags, rollback: true });
+    }
+  } else if (flags.rollback) {
+    rsc.merging = false;
+    return nodes;
+  }
+  if (flags.positive) for (const [n, w] of work) if (w === INFINITY_HACK) work.set(n, 1);
+  rsc.merging = false;
+  return work;
+}
+
+function canRunAny(nodes: Map<Node, number>): boolean {
+  for (const [n, w] of nodes) if (available(n) && w >= 0) return true;
+  return false;
+}
+
+function bestScoreMatchingAttr(rsc: Resource, attr: string, value: string | undefined): number {
+  let best = -INFINITY;
+  for (const [n, w] of rsc.allowed) {
+    if (w > best && available(n) && eqCase(value, n.attrs.get(attr))) best = w;
+  }
+  return best;
+}
+
+function addNodeScoresMatchingAttr(nodes: Map<Node, number>, rsc: Resource, attr: string, factor: number, onlyPositive: boolean): void {
+  for (const [node, w] of nodes) {
+    const score = bestScoreMatchingAttr(rsc, attr, node.attrs.get(attr));
+    if (factor < 0 && score < 0) continue;
+    if (w === INFINITY_HACK) continue;
+    const f = factor * score;
+    let weight = f < 0 ? Math.trunc(f - 0.5) : Math.trunc(f + 0.5);
+    if (weight === 0 && score !== 0) weight = factor > 0 ? 1 : factor < 0 ? -1 : 0;
+    const ns = addScores(weight, w);
+    if (onlyPositive && ns < 0 && w > 0) {
+      nodes.set(node, INFINITY_HACK);
+      continue;
+    }
+    if (onlyPositive && ns < 0 && w === 0) continue;
+    nodes.set(node, ns);
+  }
+}
+
+function assignPrimitive(ws: WorkingSet, rsc: Resource, prefer: Node | null, log: ScoreLog): Node | null {
+  if (rsc.parent && !rsc.parent.allocating) assign(ws, rsc.parent, prefer, log);
+  if (!rsc.provisional) return rsc.assigned;
+  if (rsc.allocating) return null;
+  rsc.allocating = true;
+
+  for (const c of [...rsc.thisWith]) {
+    let archive: Map<Node, number> | undefined;
+    if (c.dependentRole >= Role.Promoted || (c.score < 0 && c.score > -INFINITY)) archive = new Map(rsc.allowed);
+    assign(ws, c.primary, null, log);
+    applyColocationScore(rsc, c.primary, c);
+    if (archive && !anyNodeAvailable(rsc.allowed)) rsc.allowed = archive;
+  }
+  for (const c of [...rsc.withThis]) {
+    if (!hasInfluence(c)) continue;
+    rsc.allowed = addColocatedNodeScores(c.dependent, rsc.id, rsc.allowed, c.nodeAttribute, c.score / INFINITY, { rollback: true });
+  }
+
+  if (rsc.nextRole === Role.Stopped) {
+    resourceLocation(ws, rsc, null, -INFINITY, "target-role");
+  } else if (rsc.nextRole > rsc.role && !ws.haveQuorum && ws.noQuorumPolicy === "freeze") {
+    rsc.nextRole = rsc.role;
+  }
+
+  showScores(log, "pcmk__primitive_assign", rsc);
+
+  if (ws.stonithEnabled && !ws.haveStonithResource) rsc.managed = false;
+
+  if (!rsc.managed) {
+    rsc.nextRole = rsc.role;
+    assignTo(ws, rsc, rsc.runningOn[0] ?? null, true);
+  } else if (ws.stopAll) {
+    assignTo(ws, rsc, null, true);
+  } else if (rsc.provisional) {
+    chooseNode(ws, rsc, prefer);
+  }
+  rsc.allocating = false;
+  return rsc.assigned;
+}
+
+function compareNodes(ws: WorkingSet, rsc: Resource, a: Node, b: Node, preferred: Node | undefined): number {
+  const wa = available(a) ? rsc.allowed.get(a)! : -INFINITY;
+  const wb = available(b) ? rsc.allowed.get(b)! : -INFINITY;
+  if (wa > wb) return -1;
+  if (wa < wb) return 1;
+  if (ws.placementStrategy !== "minimal") {
+    if (ws.placementStrategy === "balanced") {
+      const c = compareCapacity(a, b);
+      if (c !== 0) return c;
+    }
+    if (a.numResources !== b.numResources) return a.numResources - b.numResources;
+    if (preferred) {
+      if (preferred === a) return -1;
+      if (preferred === b) return 1;
+    }
+  }
+  return a.uname < b.uname ? -1 : a.uname > b.uname ? 1 : 0;
+}
+
+function compareCapacity(a: Node, b: Node): number {
+  let result = 0;
+  for (const [k, v] of a.utilization) {
+    const bv = b.utilization.get(k) ?? 0;
+    if (v > bv) result--;
+    else if (v < bv) result++;
+  }
+  for (const [k, v] of b.utilization) {
+    if (a.utilization.has(k)) continue;
+    if (v > 0) result++;
+  }
+  return result;
+}
+
+function chooseNode(ws: WorkingSet, rsc: Resource, prefer: Node | null): boolean {
+  const nodes = [...rsc.allowed.keys()];
+  const current = rsc.runningOn[0];
+  nodes.sort((a, b) => compareNodes(ws, rsc, a, b, current));
+  const best = nodes[0];
+  let chosen: Node | undefined;
+  if (prefer && nodes.length) {
+    const w = rsc.allowed.get(prefer);
+    if (w !== undefined && w >= rsc.allowed.get(best)! && available(prefer)) chosen = prefer;
+  }
+  if (!chosen && nodes.length) {
+    chosen = best;
+    const bw = rsc.allowed.get(best)!;
+    if (bw > 0 && available(best) && current) {
+      if (available(current)) {
+        for (const n of nodes.slice(1)) {
+          if (rsc.allowed.get(n) !== bw) break;
+          if (n === current) chosen = n;
+        }
+      }
+    }
+  }
+  return assignTo(ws, rsc, chosen ?? null, false);
+}
+
+export function assignTo(ws: WorkingSet, rsc: Resource, node: Node | null, force: boolean): boolean {
+  let chosen = node;
+  if (chosen && !force && (!available(chosen) || (rsc.allowed.get(chosen) ?? -INFINITY) < 0)) chosen = null;
+  rsc.provisional = false;
+  if (!chosen) {
+    rsc.assigned = null;
+    rsc.nextRole = Role.Stopped;
+    rsc.nextRoleReason = "node availability";
+    return false;
+  }
+  rsc.assigned = chosen;
+  chosen.numResources++;
+  for (const [k, v] of rsc.utilization) chosen.utilization.set(k, (chosen.utilization.get(k) ?? 0) - v);
+  return true;
+}

@@ -1,0 +1,280 @@
+// Phase 8: actions. For each resource: the steps from its current role to its next role on
+// the assigned node (stop/start, recovery of failures, moves), probes where its state is
+// unknown, recurring monitors; group pseudo-actions bracket their members' actions.
+import { Ord, Role, type Action, type Node, type Resource, type WorkingSet } from "./types.js";
+import { customAction, findActionsExact, opKey, setReason, startAction, stopAction } from "./actions.js";
+import { newOrdering } from "./ordering.js";
+import { canRunResources } from "./unpack-nodes.js";
+import { newColocation } from "./constraints.js";
+import { INFINITY } from "../cib/score.js";
+
+export function createProbes(ws: WorkingSet): void {
+  for (const node of ws.nodes) {
+    if (!node.online || node.unclean) continue;
+    const probed = node.attrs.get("probe_complete");
+    if (probed !== undefined && !/^(true|on|yes|y|1)$/i.test(probed)) {
+      const a = customAction(ws, undefined, `probe_complete-${node.uname}`, "probe_complete", node, false);
+      a.meta.set("op_no_wait", "true");
+      continue;
+    }
+    for (const r of ws.resources) probeResource(ws, r, node);
+  }
+}
+
+function probeResource(ws: WorkingSet, rsc: Resource, node: Node): boolean {
+  if (rsc.children.length) {
+    let any = false;
+    for (const c of rsc.children) if (probeResource(ws, c, node)) any = true;
+    return any;
+  }
+  if (rsc.orphan) return false;
+  if (rsc.knownOn.has(node)) return false;
+  const allowedMode = rsc.discovery.get(node);
+  if (rsc.exclusiveDiscover && allowedMode !== "exclusive") return false;
+  if (allowedMode === "never") return false;
+  const probe = customAction(ws, rsc, opKey(rsc.id, "monitor", 0), "monitor", node, false);
+  probe.optional = false;
+  probe.targetRc = 7;
+  probe.meta.set("op_target_rc", "7");
+  let flags: number = Ord.optional;
+  if (!probe.runnable && rsc.runningOn.length === 0) flags |= Ord.runnableLeft;
+  newOrdering(ws, { action: probe, rsc }, { rsc, task: "start" }, flags);
+  newOrdering(ws, { action: probe, rsc }, { rsc: topOf(rsc), task: "reload-agent" }, Ord.optional);
+  return true;
+}
+
+function topOf(r: Resource): Resource {
+  let t = r;
+  while (t.parent) t = t.parent;
+  return t;
+}
+
+/** Optional actions for recurring monitors found active in the history. */
+export function createActiveRecurring(ws: WorkingSet): void {
+  const visit = (r: Resource) => {
+    r.children.forEach(visit);
+    for (const a of r.activeRecurring) {
+      if (!a.node.online) continue;
+      customAction(ws, r, opKey(r.id, a.name, a.interval), a.name, a.node, true, { interval: a.interval });
+    }
+  };
+  ws.resources.forEach(visit);
+}
+
+export function createResourceActions(ws: WorkingSet): void {
+  for (const r of ws.resources) createActions(ws, r);
+}
+
+function createActions(ws: WorkingSet, rsc: Resource): void {
+  if (rsc.kind === "group") {
+    for (const c of rsc.children) createActions(ws, c);
+    const start = startAction(ws, rsc, null, true);
+    start.pseudo = true;
+    start.runnable = true;
+    const running = customAction(ws, rsc, opKey(rsc.id, "running"), "running", null, true, { pseudo: true });
+    running.runnable = true;
+    const stop = stopAction(ws, rsc, null, true);
+    stop.pseudo = true;
+    stop.runnable = true;
+    const stopped = customAction(ws, rsc, opKey(rsc.id, "stopped"), "stopped", null, true, { pseudo: true });
+    stopped.runnable = true;
+    return;
+  }
+  createPrimitiveActions(ws, rsc);
+}
+
+function createPrimitiveActions(ws: WorkingSet, rsc: Resource): void {
+  const chosen = rsc.assigned;
+  if (rsc.nextRole === Role.Unknown) rsc.nextRole = chosen ? Role.Started : Role.Stopped;
+  const current = rsc.runningOn[0];
+  let needStop = false;
+  let isMoving = false;
+  let multiplyActive = false;
+  const numActive = rsc.runningOn.length;
+  const numClean = rsc.runningOn.filter((n) => !n.unclean).length;
+  if (rsc.requires === "fencing" ? numClean > 1 : numActive > 1) multiplyActive = true;
+  if (rsc.requires !== "fencing") multiplyActive = numActive > 1;
+  if (multiplyActive) {
+    if (rsc.recovery === "stop_start" || rsc.recovery === "stop_unexpected") needStop = true;
+  }
+  if (rsc.startPending) {
+    const s = startAction(ws, rsc, chosen, true);
+    s.printAlways = true;
+  }
+  if (current && chosen && current !== chosen) {
+    isMoving = true;
+    needStop = true;
+  } else if (rsc.failed) {
+    if (rsc.needsStop) needStop = true;
+  } else if (rsc.blocked) {
+    needStop = true;
+  }
+
+  // Down from the current role to stopped (optional unless needed)...
+  let role = rsc.role;
+  if (role === Role.Unknown) role = Role.Stopped;
+  if (role !== Role.Stopped) {
+    stopRsc(ws, rsc, !needStop);
+    role = Role.Stopped;
+  }
+  // ...back up to the current role...
+  const curRole = rsc.role === Role.Unknown ? Role.Stopped : rsc.role;
+  if (curRole <= rsc.nextRole && role !== curRole && !rsc.blocked) {
+    startRsc(ws, rsc, chosen, !needStop);
+    role = Role.Started;
+  }
+  // ...and the required steps to the next role.
+  if (role !== rsc.nextRole) {
+    if (rsc.nextRole === Role.Stopped) {
+      if (role !== Role.Stopped) stopRsc(ws, rsc, false);
+    } else if (role === Role.Stopped) {
+      startRsc(ws, rsc, chosen, false);
+    }
+  }
+  if (rsc.blocked) {
+    // no recurring monitors for blocked resources
+  } else if (rsc.nextRole !== Role.Stopped || !rsc.managed) {
+    const start = startAction(ws, rsc, chosen, true);
+    recurring(ws, rsc, start, chosen);
+  }
+}
+
+function stopRsc(ws: WorkingSet, rsc: Resource, optional: boolean): void {
+  for (const node of rsc.runningOn) {
+    const stop = stopAction(ws, rsc, node, optional);
+    if (!rsc.assigned) setReason(stop, "node availability", true);
+    if (!rsc.managed) stop.runnable = false;
+  }
+}
+
+function startRsc(ws: WorkingSet, rsc: Resource, next: Node | null, optional: boolean): void {
+  const start = startAction(ws, rsc, next, true);
+  if (start.runnable && !optional) start.optional = false;
+}
+
+function recurring(ws: WorkingSet, rsc: Resource, start: Action, node: Node | null): void {
+  const seen = new Set<string>();
+  for (const op of rsc.ops) {
+    if (op.interval === 0) continue;
+    if (op.role === Role.Stopped) continue;
+    const dupKey = `${op.name}_${op.interval}`;
+    if (seen.has(dupKey)) continue;
+    seen.add(dupKey);
+    if (["start", "stop", "promote", "demote"].includes(op.name)) continue;
+    if (!op.enabled) continue;
+    const key = opKey(rsc.id, op.name, op.interval);
+    let optional = start.optional;
+    const existing = node ? findActionsExact(rsc.actions, key, node) : [];
+    if (existing.length === 0) optional = false;
+    if ((rsc.nextRole === Role.Promoted && op.role === undefined) || (op.role !== undefined && op.role !== rsc.nextRole)) {
+      continue;
+    }
+    const mon = customAction(ws, rsc, key, op.name, node, optional, { interval: op.interval });
+    mon.opConfig = op;
+    if (!start.runnable) mon.runnable = false;
+    else if (!node || !node.online || node.unclean) mon.runnable = false;
+    if (!node || rsc.managed) {
+      newOrdering(ws, { rsc, task: "start" }, { action: mon }, Ord.impliesThen | Ord.runnableLeft);
+      newOrdering(ws, { rsc, task: "reload-agent" }, { action: mon }, Ord.impliesThen | Ord.runnableLeft);
+    }
+  }
+}
+
+export function createInternalOrderings(ws: WorkingSet): void {
+  for (const r of ws.resources) internalFor(ws, r);
+}
+
+function internalFor(ws: WorkingSet, rsc: Resource): void {
+  if (rsc.kind === "group") {
+    groupInternal(ws, rsc);
+    return;
+  }
+  newOrdering(ws, { rsc, task: "stop" }, { rsc, task: "start" }, Ord.optional | Ord.impliesThen | Ord.restart);
+  newOrdering(ws, { rsc, task: "lrm_delete" }, { rsc, task: "monitor" }, Ord.sameNode | Ord.thenCancelsFirst);
+}
+
+function groupInternal(ws: WorkingSet, rsc: Resource): void {
+  const ordered = rsc.meta.get("ordered") === undefined || /^(true|on|yes|y|1)$/i.test(rsc.meta.get("ordered")!);
+  const colocated = rsc.meta.get("colocated") === undefined || /^(true|on|yes|y|1)$/i.test(rsc.meta.get("colocated")!);
+  newOrdering(ws, { rsc, task: "stopped" }, { rsc, task: "start" }, Ord.optional);
+  newOrdering(ws, { rsc, task: "start" }, { rsc, task: "running" }, Ord.runnableLeft);
+  newOrdering(ws, { rsc, task: "stop" }, { rsc, task: "stopped" }, Ord.runnableLeft);
+  let last: Resource | undefined;
+  let lastActive: Resource | undefined;
+  for (const child of rsc.children) {
+    let stop: number = Ord.none;
+    let stopped: number = Ord.impliesThenPrinted;
+    const start = Ord.impliesThen | Ord.runnableLeft;
+    const started = Ord.runnableLeft | Ord.impliesThen | Ord.impliesThenPrinted;
+    internalFor(ws, child);
+    if (!last) {
+      if (ordered) {
+        stop |= Ord.optional;
+        stopped = Ord.impliesThen;
+      }
+    } else if (colocated) {
+      groupColocation(ws, child, last);
+    }
+    newOrdering(ws, { rsc, task: "start" }, { rsc: child, task: "start" }, Ord.impliesFirstPrinted);
+    newOrdering(ws, { rsc, task: "stop" }, { rsc: child, task: "stop" }, stop | Ord.impliesFirstPrinted);
+    newOrdering(ws, { rsc: child, task: "stop" }, { rsc, task: "stopped" }, stopped);
+    newOrdering(ws, { rsc: child, task: "start" }, { rsc, task: "running" }, started);
+    if (!ordered) {
+      newOrdering(ws, { rsc, task: "start" }, { rsc: child, task: "start" }, start | Ord.impliesFirstPrinted);
+    } else if (last) {
+      newOrdering(ws, { rsc: last, task: "start" }, { rsc: child, task: "start" }, start);
+      newOrdering(ws, { rsc: child, task: "stop" }, { rsc: last, task: "stop" }, Ord.optional | Ord.restart);
+    } else {
+      newOrdering(ws, { rsc, task: "start" }, { rsc: child, task: "start" }, Ord.none);
+    }
+    if (child.runningOn.length) {
+      if (ordered && last && last.runningOn.length === 0 && lastActive && lastActive.runningOn.length) {
+        newOrdering(ws, { rsc: child, task: "stop" }, { rsc: lastActive, task: "stop" }, Ord.optional);
+      }
+      lastActive = child;
+    }
+    last = child;
+  }
+  if (ordered && last) {
+    newOrdering(ws, { rsc, task: "stop" }, { rsc: last, task: "stop" }, Ord.impliesThen);
+    newOrdering(ws, { rsc: last, task: "stop" }, { rsc, task: "stopped" }, Ord.optional);
+  }
+}
+
+function groupColocation(ws: WorkingSet, dependent: Resource, primary: Resource): void {
+  newColocation(ws, "group:internal_colocation", undefined, INFINITY, dependent, primary, undefined, undefined, dependent.critical);
+}
+
+/** Unrunnable starts block the starts of resources that must be colocated with them. */
+export function blockColocatedStarts(ws: WorkingSet, update: (a: Action) => void): void {
+  for (const a of [...ws.actions].reverse()) blockFrom(ws, a, update);
+}
+
+function blockFrom(ws: WorkingSet, action: Action, update: (a: Action) => void): void {
+  if (action.runnable) return;
+  if (action.task !== "start" && action.task !== "promote") return;
+  if (!action.rsc) return;
+  let rsc = action.rsc;
+  while (rsc.parent) rsc = rsc.parent;
+  for (const child of rsc.children) {
+    const start = child.actions.find((x) => x.task === "start");
+    if (!start || start.runnable) return;
+  }
+  for (const c of rsc.withThis) {
+    if (c.score < 1_000_000) continue;
+    markStartBlocked(ws, c.dependent, action.rsc, update);
+  }
+}
+
+function markStartBlocked(ws: WorkingSet, rsc: Resource, reason: Resource, update: (a: Action) => void): void {
+  for (const a of [...rsc.actions]) {
+    if (a.runnable && a.task === "start") {
+      a.runnable = false;
+      setReason(a, `colocation with ${reason.id}`, false);
+      blockFrom(ws, a, update);
+      update(a);
+    }
+  }
+}
+
+export { canRunResources };

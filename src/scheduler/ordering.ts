@@ -1,0 +1,325 @@
+// Orderings between actions and the fix-point that propagates "required" and "unrunnable"
+// along them (a required start of A makes B's start required when B is ordered after A with
+// implies-then; an unrunnable first makes "then" unrunnable with runnable-left; ...).
+import { Ord, Role, type Action, type Node, type Resource, type WorkingSet } from "./types.js";
+import { customAction, findActions, opKey, setReason } from "./actions.js";
+
+export interface OrderEnd {
+  rsc?: Resource;
+  task?: string;
+  action?: Action;
+}
+
+interface PendingOrdering {
+  firstRsc?: Resource;
+  firstKey?: string;
+  firstAction?: Action;
+  thenRsc?: Resource;
+  thenKey?: string;
+  thenAction?: Action;
+  flags: number;
+}
+
+const pendingByWs = new WeakMap<WorkingSet, PendingOrdering[]>();
+
+function pending(ws: WorkingSet): PendingOrdering[] {
+  let p = pendingByWs.get(ws);
+  if (!p) {
+    p = [];
+    pendingByWs.set(ws, p);
+  }
+  return p;
+}
+
+/** Record an ordering; `task` may be a bare task ("start") or a full key. */
+export function newOrdering(ws: WorkingSet, first: OrderEnd, then: OrderEnd, flags: number): void {
+  const o: PendingOrdering = { flags };
+  o.firstAction = first.action;
+  o.firstRsc = first.rsc ?? first.action?.rsc;
+  o.firstKey = first.task !== undefined ? (first.rsc && !first.task.includes("_") ? opKey(first.rsc.id, first.task) : first.task) : first.action?.key;
+  o.thenAction = then.action;
+  o.thenRsc = then.rsc ?? then.action?.rsc;
+  o.thenKey = then.task !== undefined ? (then.rsc && !then.task.includes("_") ? opKey(then.rsc.id, then.task) : then.task) : then.action?.key;
+  pending(ws).push(o);
+}
+
+/** Link two actions (first before then) unless an equivalent link exists. */
+export function orderActions(first: Action, then: Action, flags: number): boolean {
+  if (flags === Ord.none) return false;
+  if (first === then) return false;
+  for (const a of first.after) if (a.action === then && (a.flags & flags) !== 0) return false;
+  first.after.unshift({ action: then, flags });
+  then.before.unshift({ action: first, flags });
+  return true;
+}
+
+function parseKey(key: string): { task: string; interval: number } | undefined {
+  const m = /^(.*)_([a-z_-]+)_(\d+)$/.exec(key);
+  if (!m) return undefined;
+  // Task names may contain underscores (migrate_to); match the longest known task suffix.
+  for (const t of ["migrate_to", "migrate_from", "reload-agent", "clear_failcount", "lrm_delete", "pre_notify", "post_notify", "confirmed-pre_notify", "confirmed-post_notify"]) {
+    const suffix = `_${t}_${m[3]}`;
+    if (key.endsWith(suffix)) return { task: t, interval: Number(m[3]) };
+  }
+  const parts = key.split("_");
+  const interval = Number(parts.pop());
+  const task = parts.pop()!;
+  return { task, interval };
+}
+
+function findByTask(rsc: Resource, key: string): Action[] {
+  let list = findActions(rsc.actions, key, null);
+  if (list.length === 0) {
+    const p = parseKey(key);
+    if (p) list = findActions(rsc.actions, opKey(rsc.id, p.task, p.interval), null);
+  }
+  return list;
+}
+
+function rscState(rsc: Resource): Role {
+  if (rsc.children.length) {
+    let r = Role.Stopped;
+    for (const c of rsc.children) if (c.role > r) r = c.role;
+    return r;
+  }
+  return rsc.role;
+}
+
+export function applyOrderings(ws: WorkingSet): void {
+  for (const o of pending(ws)) {
+    if (o.firstRsc) {
+      orderFirst(ws, o.firstRsc, o);
+      continue;
+    }
+    if (o.thenRsc) {
+      orderAfter(o.firstAction, o.thenRsc, o);
+      continue;
+    }
+    if (o.firstAction && o.thenAction) orderActions(o.firstAction, o.thenAction, o.flags);
+  }
+}
+
+function orderFirst(ws: WorkingSet, firstRsc: Resource, o: PendingOrdering): void {
+  let firsts: Action[] = o.firstAction ? [o.firstAction] : findByTask(firstRsc, o.firstKey!);
+  if (firsts.length === 0 && firstRsc === o.thenRsc) return;
+  if (firsts.length === 0) {
+    const p = parseKey(o.firstKey!);
+    if (!p) return;
+    const state = rscState(firstRsc);
+    if (state === Role.Stopped && p.task === "stop") return;
+    if (state === Role.Unpromoted && p.task === "demote") return;
+    firsts = [customAction(ws, firstRsc, opKey(firstRsc.id, p.task, p.interval), p.task, null, true)];
+  }
+  const thenRsc = o.thenRsc ?? o.thenAction?.rsc;
+  for (const f of firsts) {
+    if (!thenRsc) {
+      if (o.thenAction) orderActions(f, o.thenAction, o.flags);
+    } else orderAfter(f, thenRsc, o);
+  }
+}
+
+function orderAfter(first: Action | undefined, rsc: Resource, o: PendingOrdering): void {
+  let flags = o.flags;
+  const thens = o.thenAction ? [o.thenAction] : findByTask(rsc, o.thenKey!);
+  if (thens.length === 0) return;
+  if (!first && (flags & Ord.impliesThen) === 0) return;
+  for (const t of thens) {
+    if (first) orderActions(first, t, flags);
+    else t.runnable = false;
+  }
+  void flags;
+}
+
+// ---- fix-point propagation ----
+
+function isParent(child: Resource, maybeParent: Resource): boolean {
+  for (let p = child.parent; p; p = p.parent) if (p === maybeParent) return true;
+  return false;
+}
+
+const EXPAND: Record<string, string> = { start: "running", stop: "stopped", promote: "promoted", demote: "demoted" };
+
+/** For a collective resource, "first" means its completion pseudo-action (start → running). */
+function expandAction(a: Action): Action {
+  if (!a.rsc || a.rsc.kind === "primitive") return a;
+  const to = EXPAND[a.task];
+  if (!to) return a;
+  const found = a.rsc.actions.find((x) => x.key === opKey(a.rsc!.id, to));
+  return found ?? a;
+}
+
+interface Flags {
+  optional: boolean;
+  runnable: boolean;
+  pseudo: boolean;
+}
+
+function actionFlags(a: Action, node: Node | undefined): Flags {
+  if (a.rsc && a.rsc.kind === "group") return groupActionFlags(a, node);
+  return { optional: a.optional, runnable: a.runnable, pseudo: a.pseudo };
+}
+
+const CHILD_TASK: Record<string, string> = { running: "start", stopped: "stop", promoted: "promote", demoted: "demote" };
+
+function groupActionFlags(a: Action, node: Node | undefined): Flags {
+  const flags: Flags = { optional: true, runnable: true, pseudo: true };
+  const childTask = CHILD_TASK[a.task] ?? a.task;
+  for (const c of a.rsc!.children) {
+    const m = c.actions.find((x) => x.task === childTask && (!node || !x.node || x.node === node));
+    if (m) {
+      const mf = actionFlags(m, node);
+      if (flags.optional && !mf.optional) {
+        flags.optional = false;
+        a.optional = false;
+      }
+      if (childTask !== a.task && flags.runnable && !mf.runnable) {
+        flags.runnable = false;
+        a.runnable = false;
+      }
+    } else if (childTask !== "stop" && childTask !== "demote") {
+      flags.runnable = false;
+    }
+  }
+  return flags;
+}
+
+/** Clear `flag` on `action` because of `reason`; records why, as Pacemaker's summary shows it. */
+function implies(action: Action, reason: Action, flag: "optional" | "runnable"): boolean {
+  if (!action[flag]) return false;
+  action[flag] = false;
+  const change = flag === "runnable" ? "unrunnable" : "required";
+  if (action.rsc !== reason.rsc) {
+    const text = reason.rsc ? `${change} ${reason.rsc.id} ${reason.task}` : `${change} ${reason.task}`;
+    setReason(action, text, false);
+  }
+  return true;
+}
+
+function groupLocation(rsc: Resource): Node | undefined {
+  for (const c of rsc.children) if (c.assigned) return c.assigned;
+  return undefined;
+}
+
+interface Filter {
+  optional?: boolean;
+  runnable?: boolean;
+}
+
+function snapshot(a: Action): string {
+  return `${a.optional}${a.runnable}`;
+}
+
+/** Pacemaker's per-variant update: the action itself, and for a group each member's action. */
+function variantUpdate(dispatch: Resource, first: Action, then: Action, node: Node | undefined, flags: Flags, filter: Filter, type: number): void {
+  nativeUpdate(first, then, flags, filter, type);
+  if (dispatch.kind === "group" && then.rsc) {
+    for (const c of then.rsc.children) {
+      const ca = c.actions.find((x) => x.task === then.task && (!node || !x.node || x.node === node));
+      if (ca) {
+        const before = snapshot(ca);
+        nativeUpdate(first, ca, flags, filter, type);
+        if (before !== snapshot(ca)) memberChanged.push(ca);
+      }
+    }
+  }
+}
+
+const memberChanged: Action[] = [];
+
+function nativeUpdate(first: Action, then: Action, flags: Flags, filter: Filter, type: number): void {
+  if (type & Ord.asymmetrical) {
+    const tr = then.rsc;
+    if (!tr) {
+      // nothing
+    } else if (rscState(tr) === Role.Stopped && then.task === "stop") {
+      // already stopped: nothing to order
+    } else if (rscState(tr) >= Role.Started && then.task === "start" && then.optional && then.node && tr.runningOn.length === 1 && then.node === tr.runningOn[0]) {
+      // already started where it will run
+    } else if (!first.runnable) {
+      implies(then, first, "optional");
+      implies(then, first, "runnable");
+    }
+  }
+  if (type & Ord.impliesFirst && !then.optional) implies(first, then, "optional");
+  if (type & Ord.promotedImpliesFirst && filter.optional && !then.optional && then.rsc && then.rsc.role === Role.Promoted) implies(first, then, "optional");
+  if (type & Ord.impliesFirstMigratable && filter.optional) {
+    if (!then.runnable) implies(first, then, "runnable");
+    if (!then.optional) implies(first, then, "optional");
+  }
+  if (type & Ord.runnableLeft && filter.runnable && then.runnable && !flags.runnable) implies(then, first, "runnable");
+  if (type & Ord.impliesThen && filter.optional && then.optional && !flags.optional) implies(then, first, "optional");
+  if (type & Ord.restart) handleRestart(first, then, filter);
+}
+
+function updateForOrdering(first: Action, then: Action, node: Node | undefined, flags: Flags, type: number): { then: boolean; first: boolean } {
+  const tb = snapshot(then);
+  const fb = snapshot(first);
+  if (type & Ord.impliesThen) {
+    if (then.rsc) variantUpdate(then.rsc, first, then, node, { ...flags, runnable: true }, { optional: true }, Ord.impliesThen);
+    else if (!flags.optional && then.optional) then.optional = false;
+  }
+  if (type & Ord.restart && then.rsc) variantUpdate(then.rsc, first, then, node, flags, { optional: true, runnable: true }, Ord.restart);
+  if (type & Ord.impliesFirst) {
+    if (first.rsc) variantUpdate(first.rsc, first, then, node, flags, { optional: true }, Ord.impliesFirst);
+    else if (!flags.optional && first.runnable) first.runnable = false;
+  }
+  if (type & Ord.promotedImpliesFirst && then.rsc) variantUpdate(then.rsc, first, then, node, { ...flags, runnable: true }, { optional: true }, Ord.promotedImpliesFirst);
+  if (type & Ord.runnableLeft) {
+    if (then.rsc) variantUpdate(then.rsc, first, then, node, flags, { runnable: true }, Ord.runnableLeft);
+    else if (!flags.runnable && then.runnable) then.runnable = false;
+  }
+  if (type & Ord.impliesFirstMigratable && then.rsc) variantUpdate(then.rsc, first, then, node, flags, { optional: true }, Ord.impliesFirstMigratable);
+  if (type & Ord.asymmetrical && then.rsc) variantUpdate(then.rsc, first, then, node, flags, { runnable: true }, Ord.asymmetrical);
+  if (first.runnable && type & Ord.impliesThenPrinted && !flags.optional) then.printAlways = true;
+  if (type & Ord.impliesFirstPrinted && !then.optional) first.printAlways = true;
+  if (type & (Ord.impliesThen | Ord.impliesFirst | Ord.restart) && first.rsc && first.task === "stop" && !first.rsc.managed && first.rsc.blocked && !first.runnable) {
+    if (then.runnable) then.runnable = false;
+  }
+  return { then: tb !== snapshot(then), first: fb !== snapshot(first) };
+}
+
+function handleRestart(first: Action, then: Action, filter: Filter): void {
+  let reason: string | undefined;
+  if (filter.optional && !then.optional) reason = "restart";
+  if (filter.runnable && !then.runnable && then.rsc?.managed && first.rsc === then.rsc) reason = "stop";
+  if (!reason) return;
+  if (first.runnable) implies(first, then, "optional");
+  if (!then.optional) implies(first, then, "optional");
+  if (!first.optional && !first.runnable) implies(then, first, "runnable");
+}
+
+function reprocessAfter(ws: WorkingSet, a: Action): void {
+  for (const o of a.after) updateAction(ws, o.action);
+  updateAction(ws, a);
+}
+
+export function updateAction(ws: WorkingSet, then: Action): void {
+  let changedThen = false;
+  for (const other of [...then.before]) {
+    let first = other.action;
+    let thenNode = then.node;
+    let firstNode = first.node;
+    if (first.rsc && first.rsc.kind === "group" && first.task === "start") firstNode = groupLocation(first.rsc);
+    if (then.rsc && then.rsc.kind === "group" && then.task === "start") thenNode = groupLocation(then.rsc);
+    if (other.flags & Ord.sameNode && firstNode && thenNode && firstNode !== thenNode) {
+      other.flags = Ord.none;
+      continue;
+    }
+    if (first.rsc && other.flags & Ord.thenCancelsFirst && !then.optional) first.optional = true;
+    if (first.rsc && then.rsc && first.rsc !== then.rsc && !isParent(then.rsc, first.rsc)) first = expandAction(first);
+    const firstFlags = actionFlags(first, thenNode);
+    actionFlags(then, firstNode);
+    if (other.flags === Ord.none) continue;
+    const r = updateForOrdering(first, then, thenNode, firstFlags, other.flags);
+    while (memberChanged.length) reprocessAfter(ws, memberChanged.pop()!);
+    if (r.first) {
+      for (const o of first.after) updateAction(ws, o.action);
+      updateAction(ws, first);
+    }
+    if (r.then) changedThen = true;
+  }
+  if (changedThen) {
+    for (const o of then.after) updateAction(ws, o.action);
+    updateAction(ws, then);
+  }
+}

@@ -1,0 +1,187 @@
+// The "Current cluster status" / "Revised Cluster Status" sections of crm_simulate: the node
+// list and the resource list, in Pacemaker's "fancy" nested-list text format.
+import { Role, ROLE_NAMES, parseRole, type Node, type Resource, type WorkingSet } from "./types.js";
+
+export interface DisplayOptions {
+  /** Show pending operations ("Starting", "(Monitoring)"): on for the current status. */
+  showPending: boolean;
+}
+
+const OCF_EXIT_TEXT: Record<number, string> = {
+  0: "ok",
+  1: "error",
+  2: "invalid parameter",
+  3: "unimplemented feature",
+  4: "insufficient privileges",
+  5: "not installed",
+  6: "not configured",
+  7: "not running",
+  8: "promoted",
+  9: "promoted (failed)",
+  190: "degraded",
+  191: "degraded promoted",
+};
+
+export function exitText(rc: number): string {
+  return OCF_EXIT_TEXT[rc] ?? "unknown";
+}
+
+/** Lines of the node list and resource list, each already indented. */
+export function clusterStatusLines(ws: WorkingSet, opts: DisplayOptions): string[] {
+  const out: string[] = [];
+  out.push("  * Node List:");
+  for (const l of nodeLines(ws)) out.push(`    * ${l}`);
+  out.push("");
+  out.push("  * Full List of Resources:");
+  const rl: string[] = [];
+  for (const r of ws.resources) resourceLines(ws, r, opts, 2, rl);
+  if (rl.length === 0) rl.push("    * No resources");
+  out.push(...rl);
+  return out;
+}
+
+function nodeWord(n: Node): string {
+  return n.kind === "remote" ? "RemoteNode" : n.kind === "guest" ? "GuestNode" : "Node";
+}
+
+function nodeLines(ws: WorkingSet): string[] {
+  const out: string[] = [];
+  const online: string[] = [];
+  const offline: string[] = [];
+  const remoteOnline: string[] = [];
+  const remoteOffline: string[] = [];
+  const guestOnline: string[] = [];
+  for (const n of ws.nodes) {
+    let status: string | undefined;
+    if (n.unclean) status = n.online ? "UNCLEAN (online)" : n.pending ? "UNCLEAN (pending)" : "UNCLEAN (offline)";
+    else if (n.pending) status = "pending";
+    else if (n.standbyOnFail && n.online) status = "standby (on-fail)";
+    else if (n.standby) status = n.online ? (n.running.length > 0 ? "standby (with active resources)" : "standby") : "OFFLINE (standby)";
+    else if (n.maintenance) status = n.online ? "maintenance" : "OFFLINE (maintenance)";
+    if (status !== undefined) {
+      out.push(`${nodeWord(n)} ${n.uname}: ${status}`);
+      continue;
+    }
+    if (n.kind === "guest") {
+      if (n.online) guestOnline.push(n.uname);
+    } else if (n.kind === "remote") {
+      (n.online ? remoteOnline : remoteOffline).push(n.uname);
+    } else {
+      (n.online ? online : offline).push(n.uname);
+    }
+  }
+  if (online.length) out.push(`Online: [ ${online.join(" ")} ]`);
+  if (offline.length) out.push(`OFFLINE: [ ${offline.join(" ")} ]`);
+  if (remoteOnline.length) out.push(`RemoteOnline: [ ${remoteOnline.join(" ")} ]`);
+  if (remoteOffline.length) out.push(`RemoteOFFLINE: [ ${remoteOffline.join(" ")} ]`);
+  if (guestOnline.length) out.push(`GuestOnline: [ ${guestOnline.join(" ")} ]`);
+  return out;
+}
+
+function indent(depth: number): string {
+  return "  ".repeat(depth) + "* ";
+}
+
+function isDisabled(rsc: Resource): boolean {
+  const t = parseRole(rsc.meta.get("target-role"));
+  return t === Role.Stopped;
+}
+
+function resourceLines(ws: WorkingSet, rsc: Resource, opts: DisplayOptions, depth: number, out: string[]): void {
+  if (rsc.meta.get("internal_rsc") === "true") return;
+  if (rsc.kind === "primitive") {
+    if (rsc.orphan && rsc.role === Role.Stopped && rsc.runningOn.length === 0) return;
+    if (rsc.orphan && rsc.runningOn.length === 0 && rsc.role <= Role.Stopped) return;
+    out.push(indent(depth) + primitiveText(ws, rsc, opts));
+    return;
+  }
+  if (rsc.kind === "group") {
+    const attrs: string[] = [];
+    if (!rsc.managed) attrs.push("unmanaged");
+    if (isDisabled(rsc)) attrs.push("disabled");
+    const members: string[] = [];
+    for (const c of rsc.children) resourceLines(ws, c, opts, depth + 1, members);
+    if (members.length === 0) return;
+    out.push(indent(depth) + `Resource Group: ${rsc.id}${attrs.length ? ` (${attrs.join(", ")})` : ""}:`);
+    out.push(...members);
+  }
+}
+
+function displayRole(rsc: Resource): Role {
+  return rsc.role;
+}
+
+const PENDING_STATE: Record<string, string> = {
+  start: "Starting",
+  stop: "Stopping",
+  migrate_to: "Migrating",
+  migrate_from: "Migrating",
+  promote: "Promoting",
+  demote: "Demoting",
+};
+
+export function primitiveText(ws: WorkingSet, rsc: Resource, opts: DisplayOptions): string {
+  const provider = rsc.agentClass === "ocf" ? rsc.provider : undefined;
+  let s = `${rsc.id}\t(${rsc.agentClass ?? "unknown"}${provider !== undefined ? ":" + provider : ""}:${rsc.type ?? "unknown"}):\t`;
+  const multiple = rsc.runningOn.length > 1;
+  let node: Node | undefined = rsc.runningOn[0];
+  if (!node && rsc.pendingNode && opts.showPending) node = rsc.pendingNode;
+  if (!node && rsc.lockNode) node = rsc.lockNode;
+  if (multiple) node = undefined;
+  if (rsc.orphan) s += " ORPHANED";
+  const role = displayRole(rsc);
+  if (rsc.failed) {
+    s += " FAILED";
+    if (role > Role.Unpromoted) s += " " + ROLE_NAMES[role];
+  } else {
+    const pending = opts.showPending && rsc.pendingTask ? PENDING_STATE[rsc.pendingTask] : undefined;
+    s += " " + (pending ?? ROLE_NAMES[role === Role.Unknown ? Role.Stopped : role]);
+  }
+  if (node) s += " " + node.uname;
+  if (role <= Role.Stopped) {
+    const probe = failedProbeText(rsc, node);
+    if (probe !== undefined) s += ` (${probe}) `;
+  }
+  const flags: string[] = [];
+  if (node && !node.online && node.unclean) flags.push("UNCLEAN");
+  if (node && node === rsc.lockNode) flags.push("LOCKED");
+  if (opts.showPending && rsc.pendingTask === "monitor") flags.push("Monitoring");
+  const tr = rsc.meta.get("target-role");
+  if (tr !== undefined && parseRole(tr) === Role.Stopped) flags.push("disabled");
+  if (rsc.blocked) flags.push("blocked");
+  else if (!rsc.managed) flags.push("unmanaged");
+  if (rsc.failureIgnored) flags.push("failure ignored");
+  if (flags.length) s += ` (${flags.join(", ")})`;
+  if (multiple) {
+    const desc = rsc.meta.get("description");
+    if (desc !== undefined) s += " " + desc;
+    s += ` [ ${rsc.runningOn.map((n) => n.uname).join(" ")} ]`;
+  }
+  return s;
+}
+
+function failedProbeText(rsc: Resource, node: Node | undefined): string | undefined {
+  if (node) return rsc.failedProbes.get(node);
+  for (const v of rsc.failedProbes.values()) return v;
+  return undefined;
+}
+
+/** "N of M resource instances DISABLED and K BLOCKED from further action due to failure". */
+export function countsLine(ws: WorkingSet): string | undefined {
+  let total = 0;
+  let disabled = 0;
+  let blocked = 0;
+  const visit = (r: Resource) => {
+    if (r.children.length) {
+      r.children.forEach(visit);
+      return;
+    }
+    if (r.orphan && r.role <= Role.Stopped) return;
+    total++;
+    if (isDisabled(r)) disabled++;
+    if (r.blocked) blocked++;
+  };
+  ws.resources.forEach(visit);
+  if (disabled === 0 && blocked === 0) return undefined;
+  return `${disabled} of ${total} resource instances DISABLED and ${blocked} BLOCKED from further action due to failure`;
+}

@@ -1,0 +1,432 @@
+// Phase 4: resource history. Each node's lrm_rsc_op entries for a resource are replayed in
+// call order to find out where the resource runs, in which role, whether it failed (and what
+// the failure implies), and which recurring monitors are active. Resources found only in the
+// history become orphans.
+import type { LrmOpDef, LrmResourceDef, NodeStateDef, ResourceDef } from "../cib/model.js";
+import { element } from "../cib/xml.js";
+import { INFINITY, addScores, parseScore } from "../cib/score.js";
+import { fenceNode } from "./unpack-nodes.js";
+import { resourceLocation } from "./location.js";
+import { newResource, onFailFor, applyMeta } from "./unpack-resources.js";
+import { OnFail, Role, type Node, type Resource, type WorkingSet } from "./types.js";
+
+const EXEC_PENDING = -1;
+const EXEC_DONE = 0;
+const EXEC_CANCELLED = 1;
+const EXEC_TIMEOUT = 2;
+const EXEC_NOT_SUPPORTED = 3;
+const EXEC_ERROR = 4;
+const EXEC_ERROR_HARD = 5;
+const EXEC_ERROR_FATAL = 6;
+const EXEC_NOT_INSTALLED = 7;
+
+export interface HistoryState {
+  /** Fail counts to clear (expired failures): resource, node, reason. */
+  clearFailcounts: { rsc: Resource; node: Node; reason: string }[];
+}
+
+export function unpackHistory(ws: WorkingSet): HistoryState {
+  const state: HistoryState = { clearFailcounts: [] };
+  const states = ws.model.nodeStates;
+  const order: NodeStateDef[] = [];
+  // Online nodes first; when fencing is disabled, offline cluster nodes come last.
+  for (const st of states) {
+    const node = nodeFor(ws, st);
+    if (node && (node.online || ws.stonithEnabled)) order.push(st);
+  }
+  for (const st of states) if (!order.includes(st)) order.push(st);
+  for (const st of order) {
+    const node = nodeFor(ws, st);
+    if (!node) continue;
+    for (const lrm of st.resources) unpackLrmResource(ws, state, node, lrm);
+  }
+  return state;
+}
+
+function nodeFor(ws: WorkingSet, st: NodeStateDef): Node | undefined {
+  return ws.nodeById.get(st.id) ?? (st.uname !== undefined ? ws.nodeByName.get(st.uname) : undefined);
+}
+
+function targetRcOf(op: LrmOpDef): number | undefined {
+  const key = op.transitionKey ?? op.transitionMagic?.split(";")[1];
+  if (!key) return undefined;
+  const parts = key.split(":");
+  if (parts.length < 4) return undefined;
+  const n = Number.parseInt(parts[2], 10);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+function orphanFor(ws: WorkingSet, lrm: LrmResourceDef): Resource {
+  const el = element("primitive", { id: lrm.id, class: lrm.agentClass ?? "ocf", ...(lrm.provider ? { provider: lrm.provider } : {}), type: lrm.type ?? "" });
+  const def: ResourceDef = { kind: "primitive", id: lrm.id, el, agentClass: lrm.agentClass, provider: lrm.provider, type: lrm.type, children: [] };
+  const meta = new Map<string, string>(Object.entries(el.attrs));
+  const rsc = newResource(lrm.id, def, undefined, meta);
+  applyMeta(ws, rsc);
+  rsc.orphan = true;
+  if (!ws.stopOrphans) rsc.managed = false;
+  ws.resources.push(rsc);
+  ws.rscById.set(rsc.id, rsc);
+  if (ws.symmetric) for (const n of ws.nodes) rsc.allowed.set(n, n.weight);
+  return rsc;
+}
+
+function unpackLrmResource(ws: WorkingSet, state: HistoryState, node: Node, lrm: LrmResourceDef): void {
+  let rsc = ws.rscById.get(lrm.id);
+  if (rsc && rsc.kind !== "primitive") rsc = undefined;
+  if (!rsc) rsc = orphanFor(ws, lrm);
+  rsc.knownOn.add(node);
+
+  const ops = lrm.ops
+    .filter((o) => o.operation !== "notify" && o.operation !== "meta-data")
+    .map((o, i) => ({ o, i }))
+    .sort((a, b) => {
+      const ca = a.o.callId;
+      const cb = b.o.callId;
+      if (ca === cb) return a.i - b.i;
+      if (ca < 0) return 1;
+      if (cb < 0) return -1;
+      return ca - cb;
+    })
+    .map((x) => x.o);
+
+  const savedRole = rsc.role;
+  rsc.role = Role.Unknown;
+  const ctx: OpCtx = { onFail: OnFail.Ignore, lastFailure: undefined };
+  for (const op of ops) unpackOp(ws, state, rsc, node, op, ctx);
+  recordActiveRecurring(rsc, node, ops);
+  processRscState(ws, rsc, node, ctx.onFail);
+  if (rsc.role < savedRole) rsc.role = savedRole;
+}
+
+interface OpCtx {
+  onFail: OnFail;
+  lastFailure?: LrmOpDef;
+}
+
+function isProbe(op: LrmOpDef): boolean {
+  return op.operation === "monitor" && op.interval === 0;
+}
+
+function setNextRole(rsc: Resource, role: Role, reason: string): void {
+  rsc.nextRole = role;
+  rsc.nextRoleReason = reason;
+}
+
+function unpackOp(ws: WorkingSet, state: HistoryState, rsc: Resource, node: Node, op: LrmOpDef, ctx: OpCtx): void {
+  const task = op.operation;
+  let rc = op.rcCode;
+  let status = op.opStatus;
+  const targetRc = targetRcOf(op);
+  const interval = op.interval;
+
+  if (status === EXEC_CANCELLED) return;
+
+  if (status !== EXEC_NOT_INSTALLED && checkExpiry(ws, state, rsc, node, op, rc)) {
+    if (rc !== (targetRc ?? 0)) return;
+  }
+  if (task === "monitor" && rc === 190) rc = 0;
+  else if (task === "monitor" && rc === 191) rc = 8;
+
+  if (status === EXEC_DONE || status === EXEC_ERROR) {
+    status = remap(rsc, op, targetRc, rc, status, ctx);
+  }
+
+  switch (status) {
+    case EXEC_PENDING:
+      if (task === "start") {
+        rsc.startPending = true;
+        if (rsc.role < Role.Started) rsc.role = Role.Started;
+      } else if (task === "promote") {
+        rsc.role = Role.Promoted;
+      }
+      if (rsc.pendingTask === undefined && (interval !== 0 || task !== "monitor")) {
+        rsc.pendingTask = task;
+        rsc.pendingNode = node;
+      }
+      return;
+    case EXEC_DONE:
+      updateResourceState(ws, rsc, node, op, task, rc, ctx);
+      return;
+    case EXEC_NOT_INSTALLED: {
+      const { onFail } = onFailFor(ws, rsc, task, interval);
+      if (onFail === OnFail.Ignore) rsc.failed = true;
+      else unpackFailure(ws, rsc, node, op, rc, ctx);
+      return;
+    }
+  }
+  const { onFail } = onFailFor(ws, rsc, task, interval);
+  if (onFail === OnFail.Ignore) {
+    updateResourceState(ws, rsc, node, op, task, targetRc ?? 0, ctx);
+    rsc.failureIgnored = true;
+  } else {
+    unpackFailure(ws, rsc, node, op, rc, ctx);
+    if (status === EXEC_ERROR_HARD) resourceLocation(ws, topOf(rsc), node, -INFINITY);
+    else if (status === EXEC_ERROR_FATAL) resourceLocation(ws, topOf(rsc), null, -INFINITY);
+  }
+}
+
+function topOf(rsc: Resource): Resource {
+  return rsc;
+}
+
+function remap(rsc: Resource, op: LrmOpDef, targetRc: number | undefined, rc: number, _status: number, ctx: OpCtx): number {
+  const probe = isProbe(op);
+  let status = EXEC_DONE;
+  if (targetRc === undefined) status = EXEC_ERROR;
+  else if (targetRc !== rc) status = EXEC_ERROR;
+  switch (rc) {
+    case 0:
+      if (probe && targetRc === 7) status = EXEC_DONE;
+      break;
+    case 7:
+      if (probe || targetRc === rc || !rsc.managed) {
+        status = EXEC_DONE;
+        rsc.role = Role.Stopped;
+        ctx.onFail = OnFail.Ignore;
+        setNextRole(rsc, Role.Unknown, "not running");
+      }
+      break;
+    case 8:
+      if (probe && rc !== targetRc) status = EXEC_DONE;
+      rsc.role = Role.Promoted;
+      break;
+    case 9:
+    case 191:
+      rsc.role = Role.Promoted;
+      status = EXEC_ERROR;
+      break;
+    case 6:
+      status = EXEC_ERROR_FATAL;
+      break;
+    case 3:
+      status = op.interval === 0 ? EXEC_ERROR_HARD : EXEC_NOT_SUPPORTED;
+      break;
+    case 5:
+    case 2:
+    case 4:
+      status = EXEC_ERROR_HARD;
+      break;
+    default:
+      if (status === EXEC_DONE) status = EXEC_ERROR;
+  }
+  return status;
+}
+
+function updateResourceState(ws: WorkingSet, rsc: Resource, node: Node, op: LrmOpDef, task: string, rc: number, ctx: OpCtx): void {
+  let clear = false;
+  if (rc === 7) {
+    clear = true;
+  } else if (task === "start") {
+    rsc.role = Role.Started;
+    clear = true;
+  } else if (task === "stop") {
+    rsc.role = Role.Stopped;
+    clear = true;
+  } else if (task === "promote") {
+    rsc.role = Role.Promoted;
+    clear = true;
+  } else if (task === "demote") {
+    if (ctx.onFail === OnFail.Demote) clear = true;
+    rsc.role = Role.Unpromoted;
+  } else if (task === "migrate_from") {
+    rsc.role = Role.Started;
+    clear = true;
+  } else if (task === "migrate_to") {
+    // The source keeps running until the migration completes (handled with migration support).
+    if (rsc.role < Role.Started) rsc.role = Role.Started;
+  } else if (rsc.role < Role.Started) {
+    rsc.role = Role.Started;
+    clear = true;
+  }
+  if (rc === 8 && task === "monitor" && rsc.role < Role.Promoted) rsc.role = Role.Promoted;
+  if (clear) {
+    switch (ctx.onFail) {
+      case OnFail.Stop:
+      case OnFail.Fence:
+      case OnFail.Migrate:
+      case OnFail.Standby:
+        break;
+      case OnFail.Block:
+      case OnFail.Ignore:
+      case OnFail.Demote:
+      case OnFail.Recover:
+      case OnFail.RestartContainer:
+        ctx.onFail = OnFail.Ignore;
+        setNextRole(rsc, Role.Unknown, "clear past failures");
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function unpackFailure(ws: WorkingSet, rsc: Resource, node: Node, op: LrmOpDef, rc: number, ctx: OpCtx): void {
+  const task = op.operation;
+  const { onFail, failRole } = onFailFor(ws, rsc, task, op.interval);
+  ctx.lastFailure = op;
+  if (ctx.onFail < onFail) ctx.onFail = onFail;
+  if (task === "stop") {
+    // A failed stop leaves the resource where it was: it may still be active.
+  } else if (task === "promote") {
+    rsc.role = Role.Promoted;
+  } else if (task === "demote") {
+    if (onFail === OnFail.Block) {
+      rsc.role = Role.Promoted;
+      setNextRole(rsc, Role.Stopped, "demote with on-fail=block");
+    } else if (rc === 7) {
+      rsc.role = Role.Stopped;
+    } else {
+      rsc.role = Role.Unpromoted;
+    }
+  }
+  if (isProbe(op) && rc === 5) {
+    rsc.role = Role.Stopped;
+    rsc.failedProbes.set(node, "not installed");
+  } else if (rsc.role < Role.Started) {
+    rsc.role = Role.Started;
+  }
+  if (failRole !== Role.Started && (rsc.nextRole === Role.Unknown || failRole < rsc.nextRole)) {
+    setNextRole(rsc, failRole, "failure");
+  }
+  if (failRole === Role.Stopped) resourceLocation(ws, rsc, null, -INFINITY);
+}
+
+function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFail): void {
+  if (rsc.role === Role.Unknown) return;
+  if (rsc.role !== Role.Stopped && !node.online && !node.maintenance && rsc.managed) {
+    if (ws.stonithEnabled || node.kind === "cluster") {
+      if (node.unclean || ws.stonithEnabled) fenceNode(node, `${rsc.id} is thought to be active there`);
+    }
+  }
+  let effective = onFail;
+  if (node.unclean) effective = OnFail.Ignore;
+  switch (effective) {
+    case OnFail.Ignore:
+      break;
+    case OnFail.Demote:
+      rsc.failed = true;
+      break;
+    case OnFail.Fence:
+      fenceNode(node, `${rsc.id} failed there`);
+      break;
+    case OnFail.Standby:
+      node.standby = true;
+      node.standbyOnFail = true;
+      break;
+    case OnFail.Block:
+      rsc.managed = false;
+      rsc.blocked = true;
+      break;
+    case OnFail.Migrate:
+      resourceLocation(ws, rsc, node, -INFINITY);
+      break;
+    case OnFail.Stop:
+      setNextRole(rsc, Role.Stopped, "on-fail=stop");
+      break;
+    case OnFail.Recover:
+      if (rsc.role !== Role.Stopped && rsc.role !== Role.Unknown) {
+        rsc.failed = true;
+        rsc.needsStop = true;
+      }
+      break;
+    default:
+      break;
+  }
+  if (rsc.role !== Role.Stopped && rsc.role !== Role.Unknown) {
+    addRunning(ws, rsc, node);
+    switch (onFail) {
+      case OnFail.Ignore:
+        break;
+      case OnFail.Demote:
+      case OnFail.Block:
+        rsc.failed = true;
+        break;
+      default:
+        rsc.failed = true;
+        rsc.needsStop = true;
+    }
+  }
+}
+
+function addRunning(ws: WorkingSet, rsc: Resource, node: Node): void {
+  if (!rsc.runningOn.includes(node)) rsc.runningOn.push(node);
+  if (!node.running.includes(rsc)) node.running.push(rsc);
+  if (rsc.runningOn.length > 1) {
+    switch (rsc.recovery) {
+      case "block":
+        rsc.managed = false;
+        rsc.blocked = true;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** Recurring monitors still active: those recorded after the last start/probe on the node. */
+function recordActiveRecurring(rsc: Resource, node: Node, ops: LrmOpDef[]): void {
+  let start = -1;
+  let stop = -1;
+  ops.forEach((op, i) => {
+    if (op.rcCode !== 0 && op.operation !== "monitor") return;
+    if (op.operation === "stop") stop = i;
+    else if (op.operation === "start" || op.operation === "migrate_from") start = i;
+    else if (start <= stop && op.operation === "monitor" && op.interval === 0 && op.rcCode === 0) start = i;
+  });
+  if (stop > start) return;
+  ops.forEach((op, i) => {
+    if (i < start || op.interval === 0 || op.operation !== "monitor") return;
+    if (op.opStatus === EXEC_CANCELLED) return;
+    rsc.activeRecurring.push({ key: `${rsc.id}_${op.operation}_${op.interval}`, name: op.operation, interval: op.interval, node, op: op.el });
+  });
+}
+
+/** Pacemaker's fail count for a resource on a node: the sum of its fail-count attributes. */
+export function failCount(ws: WorkingSet, rsc: Resource, node: Node, effective: boolean, op?: LrmOpDef): { count: number; lastFailure: number } {
+  let count = 0;
+  let last = 0;
+  const id = rsc.id.replace(/:\d+$/, "");
+  const opSuffix = op ? `#${op.operation}_${op.interval}` : undefined;
+  for (const [name, value] of node.attrs) {
+    let rest: string | undefined;
+    let isCount = false;
+    if (name.startsWith("fail-count-")) {
+      rest = name.slice("fail-count-".length);
+      isCount = true;
+    } else if (name.startsWith("last-failure-")) {
+      rest = name.slice("last-failure-".length);
+    } else continue;
+    let matched = false;
+    if (rest === id) matched = opSuffix === undefined;
+    else if (rest.startsWith(id + "#")) matched = opSuffix === undefined || rest.slice(id.length) === opSuffix;
+    if (!matched) continue;
+    if (isCount) count = addScores(count, parseScore(value));
+    else {
+      const t = Number.parseInt(value, 10);
+      if (!Number.isNaN(t) && t > last) last = t;
+    }
+  }
+  if (effective && count > 0 && last > 0 && rsc.failureTimeout > 0 && ws.now > last + rsc.failureTimeout) count = 0;
+  return { count, lastFailure: last };
+}
+
+function checkExpiry(ws: WorkingSet, state: HistoryState, rsc: Resource, node: Node, op: LrmOpDef, rc: number): boolean {
+  let expired = false;
+  let unexpired = 0;
+  if (rsc.failureTimeout > 0 && op.lastRcChange !== undefined) {
+    if (ws.now >= op.lastRcChange + rsc.failureTimeout) expired = true;
+    unexpired = failCount(ws, rsc, node, true, op).count;
+  }
+  let clearReason: string | undefined;
+  if (expired) {
+    if (failCount(ws, rsc, node, false, op).count) {
+      if (unexpired === 0) clearReason = "it expired";
+      else expired = false;
+    }
+  }
+  if (clearReason) state.clearFailcounts.push({ rsc, node, reason: clearReason });
+  if (expired && op.interval === 0 && op.operation === "monitor" && [0, 7, 8, 190, 191].includes(rc)) expired = false;
+  return expired;
+}
+
+export { INFINITY };

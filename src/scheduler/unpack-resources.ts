@@ -1,0 +1,222 @@
+// Phase 3: resources. Builds the working-set resource tree from the model, evaluating meta
+// attributes (own sets, then the parent's, then rsc_defaults) and the configured operations.
+import type { ResourceDef } from "../cib/model.js";
+import { child, childrenNamed, type XmlElement } from "../cib/xml.js";
+import { evaluateNvsets } from "../cib/nvset.js";
+import { isTrue } from "../cib/model-parse.js";
+import { CibError } from "../cib/errors.js";
+import { INFINITY, parseScore } from "../cib/score.js";
+import { parseInterval } from "../cib/duration.js";
+import type { IdIndex } from "../cib/id-index.js";
+import { OnFail, Role, parseRole, type OpConfig, type Recovery, type Resource, type WorkingSet } from "./types.js";
+
+export function unpackResources(ws: WorkingSet, index: IdIndex): void {
+  for (const def of ws.model.resources) {
+    if (def.kind === "clone" || def.kind === "bundle") {
+      throw new CibError(`${def.kind === "clone" ? "clone" : "bundle"} resources are not supported by the scheduler yet`, def.el);
+    }
+    ws.resources.push(buildResource(ws, def, undefined, index));
+  }
+  // Working-set order: configuration order, stable-sorted by priority (highest first).
+  ws.resources = stableSort(ws.resources, (a, b) => b.priority - a.priority);
+}
+
+export function stableSort<T>(list: T[], cmp: (a: T, b: T) => number): T[] {
+  return list
+    .map((v, i) => ({ v, i }))
+    .sort((x, y) => cmp(x.v, y.v) || x.i - y.i)
+    .map((x) => x.v);
+}
+
+export function newResource(id: string, def: ResourceDef, parent: Resource | undefined, meta: Map<string, string>): Resource {
+  return {
+    id,
+    def,
+    kind: def.kind,
+    parent,
+    children: [],
+    meta,
+    agentClass: def.agentClass,
+    provider: def.provider,
+    type: def.type,
+    priority: 0,
+    stickiness: 0,
+    migrationThreshold: INFINITY,
+    failureTimeout: 0,
+    recovery: "stop_start",
+    managed: true,
+    orphan: false,
+    failed: false,
+    needsStop: false,
+    blocked: false,
+    failureIgnored: false,
+    startPending: false,
+    allowMigrate: false,
+    unique: true,
+    critical: true,
+    requires: "quorum",
+    role: Role.Unknown,
+    nextRole: Role.Unknown,
+    runningOn: [],
+    knownOn: new Set(),
+    failedProbes: new Map(),
+    allowed: new Map(),
+    assigned: null,
+    provisional: true,
+    allocating: false,
+    merging: false,
+    thisWith: [],
+    withThis: [],
+    actions: [],
+    ops: [],
+    reload: false,
+    danglingMigrations: [],
+    utilization: new Map(),
+    activeRecurring: [],
+    discovery: new Map(),
+    exclusiveDiscover: false,
+  };
+}
+
+function buildResource(ws: WorkingSet, def: ResourceDef, parent: Resource | undefined, index: IdIndex): Resource {
+  const rscCtx = { now: ws.now, rsc: { class: def.agentClass, provider: def.provider, type: def.type } };
+  const meta = new Map<string, string>();
+  for (const [k, v] of Object.entries(def.el.attrs)) meta.set(k, v);
+  evaluateNvsets(def.el, "meta_attributes", rscCtx, index, meta);
+  if (parent) for (const [k, v] of parent.meta) if (!meta.has(k)) meta.set(k, v);
+  if (ws.model.rscDefaults) evaluateNvsets(ws.model.rscDefaults, "meta_attributes", rscCtx, index, meta);
+
+  const rsc = newResource(def.id, def, parent, meta);
+  applyMeta(ws, rsc);
+  if (def.kind === "primitive") {
+    rsc.ops = unpackOps(ws, rsc, index);
+    for (const [k, v] of evaluateNvsets(def.el, "utilization", rscCtx, index)) rsc.utilization.set(k, Number.parseInt(v, 10) || 0);
+    if (def.agentClass === "stonith") ws.haveStonithResource = true;
+  }
+  ws.rscById.set(rsc.id, rsc);
+  for (const c of def.children) rsc.children.push(buildResource(ws, c, rsc, index));
+  if (ws.symmetric) {
+    for (const n of ws.nodes) rsc.allowed.set(n, n.weight);
+  }
+  return rsc;
+}
+
+export function applyMeta(ws: WorkingSet, rsc: Resource): void {
+  const m = rsc.meta;
+  rsc.priority = m.has("priority") ? parseScore(m.get("priority")!) : 0;
+  rsc.stickiness = m.has("resource-stickiness") ? parseScore(m.get("resource-stickiness")!) : 0;
+  rsc.migrationThreshold = m.has("migration-threshold") ? parseScore(m.get("migration-threshold")!) : INFINITY;
+  if (rsc.migrationThreshold < 0) rsc.migrationThreshold = 0;
+  const ft = m.get("failure-timeout");
+  rsc.failureTimeout = ft !== undefined ? Math.floor((parseInterval(ft) ?? 0) / 1000) : 0;
+  const managedText = m.get("is-managed");
+  rsc.managed = managedText === undefined ? true : isTrue(managedText);
+  if (isTrue(m.get("maintenance")) || ws.maintenanceMode) rsc.managed = false;
+  rsc.allowMigrate = isTrue(m.get("allow-migrate"));
+  const ma = (m.get("multiple-active") ?? "stop_start").toLowerCase();
+  rsc.recovery = (["stop_start", "stop_only", "block", "stop_unexpected"].includes(ma) ? ma : "stop_start") as Recovery;
+  rsc.critical = m.has("critical") ? isTrue(m.get("critical")) : true;
+  const isStonith = rsc.def.agentClass === "stonith";
+  let requires = m.get("requires");
+  if (requires === undefined || isStonith) {
+    requires = isStonith ? "quorum" : ws.stonithEnabled ? "fencing" : "quorum";
+  } else if (requires === "fencing" && !ws.stonithEnabled) {
+    requires = "quorum";
+  }
+  rsc.requires = requires as Resource["requires"];
+}
+
+/** The role the configuration asks for (`target-role`), if any. */
+export function targetRole(rsc: Resource): Role | undefined {
+  const t = rsc.meta.get("target-role");
+  if (t === undefined || t.toLowerCase() === "started" && false) return undefined;
+  const r = parseRole(t);
+  return r;
+}
+
+function unpackOps(ws: WorkingSet, rsc: Resource, index: IdIndex): OpConfig[] {
+  const opsEl = child(rsc.def.el, "operations");
+  const out: OpConfig[] = [];
+  for (let op of opsEl ? childrenNamed(opsEl, "op") : []) {
+    if (op.attrs["id-ref"] !== undefined) op = index.get(op.attrs["id-ref"]) ?? op;
+    out.push(opConfig(ws, rsc, op, index));
+  }
+  return out;
+}
+
+export function opConfig(ws: WorkingSet, rsc: Resource, op: XmlElement, index: IdIndex): OpConfig {
+  const name = op.attrs.name ?? "";
+  const interval = parseInterval(op.attrs.interval ?? "0") ?? 0;
+  const meta = new Map<string, string>();
+  for (const [k, v] of Object.entries(op.attrs)) meta.set(k, v);
+  const ctx = { now: ws.now, rsc: { class: rsc.agentClass, provider: rsc.provider, type: rsc.type }, op: { name, interval } };
+  evaluateNvsets(op, "meta_attributes", ctx, index, meta);
+  if (ws.model.opDefaults) evaluateNvsets(ws.model.opDefaults, "meta_attributes", ctx, index, meta);
+  const enabled = meta.has("enabled") ? isTrue(meta.get("enabled")) : true;
+  return { name, interval, role: parseRole(meta.get("role")), el: op, meta, enabled };
+}
+
+/** The configured op for a task and interval, if any (role-specific ops match any role). */
+export function findOp(rsc: Resource, name: string, interval: number): OpConfig | undefined {
+  return rsc.ops.find((o) => o.name === name && o.interval === interval);
+}
+
+/** What a failure of this op does (op's on-fail, op_defaults, or Pacemaker's default). */
+export function onFailFor(ws: WorkingSet, rsc: Resource, task: string, interval: number): { onFail: OnFail; failRole: Role } {
+  const op = findOp(rsc, task, interval);
+  let value = op?.meta.get("on-fail");
+  if (value === undefined && ws.model.opDefaults) {
+    const d = evaluateNvsets(ws.model.opDefaults, "meta_attributes", { now: ws.now, rsc: { class: rsc.agentClass, provider: rsc.provider, type: rsc.type }, op: { name: task, interval } });
+    value = d.get("on-fail");
+  }
+  if (value !== undefined) value = value.toLowerCase();
+  let onFail = OnFail.Recover;
+  let failRole = Role.Started;
+  switch (value) {
+    case "block":
+      onFail = OnFail.Block;
+      break;
+    case "fence":
+      if (ws.stonithEnabled) {
+        onFail = OnFail.Fence;
+        failRole = Role.Stopped;
+      } else {
+        onFail = OnFail.Stop;
+        failRole = Role.Stopped;
+      }
+      break;
+    case "standby":
+      onFail = OnFail.Standby;
+      failRole = Role.Stopped;
+      break;
+    case "ignore":
+    case "nothing":
+      onFail = OnFail.Ignore;
+      break;
+    case "migrate":
+      onFail = OnFail.Migrate;
+      failRole = Role.Stopped;
+      break;
+    case "stop":
+      onFail = OnFail.Stop;
+      failRole = Role.Stopped;
+      break;
+    case "restart":
+      onFail = OnFail.Recover;
+      break;
+    case "demote":
+      onFail = OnFail.Demote;
+      failRole = Role.Unpromoted;
+      break;
+    default:
+      if (task === "stop") {
+        if (ws.stonithEnabled) {
+          onFail = OnFail.Fence;
+          failRole = Role.Stopped;
+        } else {
+          onFail = OnFail.Block;
+        }
+      }
+  }
+  return { onFail, failRole };
+}
