@@ -3,6 +3,7 @@
 // Every problem is a CibError naming the element (id and line).
 import { child, childrenNamed, cloneElement, type XmlElement } from "./xml.js";
 import { CibError } from "./errors.js";
+import { buildIdIndex, type IdIndex } from "./id-index.js";
 import type {
   CibModel,
   ColocationDef,
@@ -23,8 +24,7 @@ export function parseCib(root: XmlElement): CibModel {
   if (root.name !== "cib") throw new CibError(`the document element is <${root.name}>, expected <cib>`, root);
   const configuration = child(root, "configuration");
   if (!configuration) throw new CibError("the CIB has no <configuration> section", root);
-  const ids = new Map<string, XmlElement>();
-  collectIds(configuration, ids);
+  const ids = buildIdIndex(root);
 
   const templates = new Map<string, XmlElement>();
   const resourcesEl = child(configuration, "resources");
@@ -85,22 +85,6 @@ function parseEpoch(el: XmlElement, attr: string): number {
   const v = el.attrs[attr];
   if (!/^-?\d+$/.test(v)) throw new CibError(`attribute ${attr}="${v}" is not a number of seconds`, el);
   return Number(v);
-}
-
-/** Duplicate ids in the configuration make every reference ambiguous: refuse them. */
-function collectIds(el: XmlElement, ids: Map<string, XmlElement>): void {
-  for (const c of el.children) {
-    const id = c.attrs.id;
-    // Elements that merely reference another (`id-ref`) carry no id of their own.
-    if (id !== undefined && c.name !== "obj_ref" && c.name !== "resource_ref" && c.name !== "role") {
-      const prev = ids.get(id);
-      if (prev && prev !== c) {
-        throw new CibError(`duplicate id "${id}" (also used by <${prev.name}> at line ${prev.line})`, c);
-      }
-      ids.set(id, c);
-    }
-    collectIds(c, ids);
-  }
 }
 
 function parseNodes(configuration: XmlElement): NodeDef[] {
@@ -347,8 +331,10 @@ function parseStatus(status: XmlElement, model: CibModel): void {
       }));
       resources.push({ id: need(r, "id"), el: r, agentClass: r.attrs.class, provider: r.attrs.provider, type: r.attrs.type, container: r.attrs.container, ops });
     }
+    const stateId = ns.attrs.id ?? ns.attrs.uname;
+    if (stateId === undefined) throw new CibError("node_state has neither 'id' nor 'uname'", ns);
     model.nodeStates.push({
-      id: need(ns, "id"),
+      id: stateId,
       uname: ns.attrs.uname,
       el: ns,
       inCcm: ns.attrs.in_ccm,
@@ -363,7 +349,7 @@ function parseStatus(status: XmlElement, model: CibModel): void {
 }
 
 /** Every resource named by a constraint must exist (as a resource, template or tag). */
-function checkReferences(model: CibModel, ids: Map<string, XmlElement>): void {
+function checkReferences(model: CibModel, ids: IdIndex): void {
   const known = (id: string) => {
     const el = ids.get(id);
     return el !== undefined && (isResourceElement(el.name) || el.name === "template" || el.name === "tag");

@@ -292,7 +292,8 @@ function unpackFailure(ws: WorkingSet, rsc: Resource, node: Node, op: LrmOpDef, 
 }
 
 function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFail): void {
-  if (rsc.role === Role.Unknown) return;
+  const role: Role = rsc.role;
+  if (role === Role.Unknown) return;
   if (rsc.role !== Role.Stopped && !node.online && !node.maintenance && rsc.managed) {
     if (ws.stonithEnabled || node.kind === "cluster") {
       if (node.unclean || ws.stonithEnabled) fenceNode(node, `${rsc.id} is thought to be active there`);
@@ -324,7 +325,7 @@ function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFa
       setNextRole(rsc, Role.Stopped, "on-fail=stop");
       break;
     case OnFail.Recover:
-      if (rsc.role !== Role.Stopped && rsc.role !== Role.Unknown) {
+      if (rsc.role !== Role.Stopped && (rsc.role as Role) !== Role.Unknown) {
         rsc.failed = true;
         rsc.needsStop = true;
       }
@@ -332,7 +333,7 @@ function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFa
     default:
       break;
   }
-  if (rsc.role !== Role.Stopped && rsc.role !== Role.Unknown) {
+  if (rsc.role !== Role.Stopped && (rsc.role as Role) !== Role.Unknown) {
     addRunning(ws, rsc, node);
     switch (onFail) {
       case OnFail.Ignore:

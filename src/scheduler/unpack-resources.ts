@@ -2,7 +2,7 @@
 // attributes (own sets, then the parent's, then rsc_defaults) and the configured operations.
 import type { ResourceDef } from "../cib/model.js";
 import { child, childrenNamed, type XmlElement } from "../cib/xml.js";
-import { evaluateNvsets } from "../cib/nvset.js";
+import { evaluateNvsets, evaluateOpDefaults, evaluateRscDefaults } from "../cib/nvset.js";
 import { isTrue } from "../cib/model-parse.js";
 import { CibError } from "../cib/errors.js";
 import { INFINITY, parseScore } from "../cib/score.js";
@@ -84,7 +84,7 @@ function buildResource(ws: WorkingSet, def: ResourceDef, parent: Resource | unde
   for (const [k, v] of Object.entries(def.el.attrs)) meta.set(k, v);
   evaluateNvsets(def.el, "meta_attributes", rscCtx, index, meta);
   if (parent) for (const [k, v] of parent.meta) if (!meta.has(k)) meta.set(k, v);
-  if (ws.model.rscDefaults) evaluateNvsets(ws.model.rscDefaults, "meta_attributes", rscCtx, index, meta);
+  evaluateRscDefaults(ws.model.configuration, rscCtx, index, meta);
 
   const rsc = newResource(def.id, def, parent, meta);
   applyMeta(ws, rsc);
@@ -151,7 +151,7 @@ export function opConfig(ws: WorkingSet, rsc: Resource, op: XmlElement, index: I
   for (const [k, v] of Object.entries(op.attrs)) meta.set(k, v);
   const ctx = { now: ws.now, rsc: { class: rsc.agentClass, provider: rsc.provider, type: rsc.type }, op: { name, interval } };
   evaluateNvsets(op, "meta_attributes", ctx, index, meta);
-  if (ws.model.opDefaults) evaluateNvsets(ws.model.opDefaults, "meta_attributes", ctx, index, meta);
+  evaluateOpDefaults(ws.model.configuration, ctx, index, meta);
   const enabled = meta.has("enabled") ? isTrue(meta.get("enabled")) : true;
   return { name, interval, role: parseRole(meta.get("role")), el: op, meta, enabled };
 }
@@ -165,8 +165,8 @@ export function findOp(rsc: Resource, name: string, interval: number): OpConfig 
 export function onFailFor(ws: WorkingSet, rsc: Resource, task: string, interval: number): { onFail: OnFail; failRole: Role } {
   const op = findOp(rsc, task, interval);
   let value = op?.meta.get("on-fail");
-  if (value === undefined && ws.model.opDefaults) {
-    const d = evaluateNvsets(ws.model.opDefaults, "meta_attributes", { now: ws.now, rsc: { class: rsc.agentClass, provider: rsc.provider, type: rsc.type }, op: { name: task, interval } });
+  if (value === undefined) {
+    const d = evaluateOpDefaults(ws.model.configuration, { now: ws.now, rsc: { class: rsc.agentClass, provider: rsc.provider, type: rsc.type }, op: { name: task, interval } }, ws.idIndex);
     value = d.get("on-fail");
   }
   if (value !== undefined) value = value.toLowerCase();

@@ -1,0 +1,50 @@
+// simulate(): crm_simulate's summary for one CIB text — current status, the Transition
+// Summary, and (once the graph is built) the simulated execution and the revised status.
+import { parseXml } from "../../cib/xml.js";
+import { parseCib } from "../../cib/model-parse.js";
+import { schedule } from "../../scheduler/schedule.js";
+
+export interface SimulateOptions {
+  fileName?: string;
+  /** "Now" in epoch seconds; defaults to the CIB's execution-date, else the wall clock. */
+  now?: number;
+  wantScores?: boolean;
+}
+
+export interface SimulateResult {
+  summary: string;
+  graphXml: string;
+  scores?: string;
+}
+
+function formatDate(epoch: number): string {
+  const d = new Date(epoch * 1000);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}Z`;
+}
+
+export function simulate(xmlText: string, opts: SimulateOptions = {}): SimulateResult {
+  const root = parseXml(xmlText, opts.fileName);
+  const model = parseCib(root);
+  const now = opts.now ?? model.executionDate ?? Math.floor(Date.now() / 1000);
+  const res = schedule(model, now);
+  const out: string[] = [];
+  if (model.executionDate !== undefined && opts.now === undefined) out.push(`Using the original execution date of: ${formatDate(model.executionDate)}`);
+  let printed = false;
+  if (res.maintenanceMode) {
+    out.push("", "              *** Resource management is DISABLED ***", "  The cluster will not attempt to start, stop or recover services");
+    printed = true;
+  } else if (res.stopAll) {
+    out.push("", "    *** Resource management is DISABLED ***", "  The cluster will keep all resources stopped");
+    printed = true;
+  }
+  if (res.countsLine) {
+    if (printed) out.push("");
+    out.push(res.countsLine);
+    printed = true;
+  }
+  if (printed) out.push("");
+  out.push("Current cluster status:", ...res.statusLines, "", "Transition Summary:", ...res.summaryLines);
+  const scores = opts.wantScores ? ["", ...res.scores].join("\n") + "\n" : undefined;
+  return { summary: out.join("\n") + "\n", graphXml: "", scores };
+}
