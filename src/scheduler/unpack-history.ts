@@ -7,7 +7,7 @@ import { element } from "../cib/xml.js";
 import { INFINITY, addScores, parseScore } from "../cib/score.js";
 import { fenceNode } from "./unpack-nodes.js";
 import { resourceLocation } from "./location.js";
-import { newResource, onFailFor, applyMeta } from "./unpack-resources.js";
+import { newResource, onFailFor, applyMeta, targetRole } from "./unpack-resources.js";
 import { OnFail, Role, type Node, type Resource, type WorkingSet } from "./types.js";
 
 const EXEC_PENDING = -1;
@@ -40,6 +40,12 @@ export function unpackHistory(ws: WorkingSet): HistoryState {
     if (!node) continue;
     for (const lrm of st.resources) unpackLrmResource(ws, state, node, lrm);
   }
+  const applyTarget = (r: Resource) => {
+    r.children.forEach(applyTarget);
+    const req = targetRole(r);
+    if (req !== undefined && (r.nextRole === Role.Unknown || req < r.nextRole)) setNextRole(r, req, "target-role");
+  };
+  ws.resources.forEach(applyTarget);
   return state;
 }
 

@@ -55,7 +55,7 @@ export function newResource(id: string, def: ResourceDef, parent: Resource | und
     unique: true,
     critical: true,
     requires: "quorum",
-    role: Role.Unknown,
+    role: Role.Stopped,
     nextRole: Role.Unknown,
     runningOn: [],
     knownOn: new Set(),
