@@ -292,10 +292,8 @@ function intAttr(el: XmlElement, name: string, dflt: number): number {
 function parseStatus(status: XmlElement, model: CibModel): void {
   for (const ns of status.children) {
     if (ns.name === "tickets") {
-      for (const ts of ns.children) {
-        for (const t of childrenNamed(ts, "ticket_state")) {
-          model.ticketStates.push({ id: need(t, "id"), granted: isTrue(t.attrs.granted), standby: isTrue(t.attrs.standby), lastGranted: t.attrs["last-granted"], el: t } satisfies TicketStateDef);
-        }
+      for (const t of childrenNamed(ns, "ticket_state")) {
+        model.ticketStates.push({ id: need(t, "id"), granted: isTrue(t.attrs.granted), standby: isTrue(t.attrs.standby), lastGranted: t.attrs["last-granted"], el: t } satisfies TicketStateDef);
       }
       continue;
     }

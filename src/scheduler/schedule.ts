@@ -15,6 +15,7 @@ import { assignAll, type ScoreLog } from "./assign.js";
 import { blockColocatedStarts, createActiveRecurring, createInternalOrderings, createProbes, createResourceActions } from "./create-actions.js";
 import { applyOrderings, updateAction } from "./ordering.js";
 import { transitionSummaryLines } from "./transition-summary.js";
+import { applyTickets } from "./tickets.js";
 
 export interface ScheduleResult {
   ws: WorkingSet;
@@ -79,6 +80,7 @@ export function schedule(model: CibModel, now: number): ScheduleResult {
   const locations = unpackLocations(ws, index);
   unpackColocations(ws);
   unpackOrders(ws);
+  applyTickets(ws);
   applyNodeCriteria(ws, locations, hist.clearFailcounts);
   createInternalOrderings(ws);
   const log: ScoreLog = { lines: [] };
