@@ -22,8 +22,9 @@ import type { GraphAction, Synapse, TransitionGraph } from "../../scheduler/grap
 const FAKE_UUID = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
 
 export interface ExecuteOptions {
-  /** Epoch seconds written as last-rc-change of every fake result (crm_simulate: wall clock). */
-  now: number;
+  /** Epoch seconds written as last-rc-change of every fake result. Defaults to the wall
+   *  clock, as in crm_simulate (which ignores -t here); pass it for reproducible output. */
+  now?: number;
 }
 
 export interface ExecuteResult {
@@ -42,7 +43,8 @@ export class ExecuteError extends Error {
   }
 }
 
-export function executeTransition(input: XmlElement, graph: TransitionGraph, options: ExecuteOptions): ExecuteResult {
+export function executeTransition(input: XmlElement, graph: TransitionGraph, options: ExecuteOptions = {}): ExecuteResult {
+  const now = options.now ?? Math.floor(Date.now() / 1000);
   const cib = cloneElement(input);
   const names = knownResourceNames(cib);
   const nodeIds = configuredNodeIds(cib);
@@ -58,7 +60,7 @@ export function executeTransition(input: XmlElement, graph: TransitionGraph, opt
         updates += runClusterEvent(cib, action, lines, nodeIds);
         return;
       case "rsc_op":
-        updates += runResourceOp(cib, action, lines, names, options);
+        updates += runResourceOp(cib, action, lines, names, now);
         return;
     }
   };
@@ -101,7 +103,7 @@ function runClusterEvent(cib: XmlElement, action: GraphAction, lines: string[], 
   return 0;
 }
 
-function runResourceOp(cib: XmlElement, action: GraphAction, lines: string[], names: Set<string>, options: ExecuteOptions): number {
+function runResourceOp(cib: XmlElement, action: GraphAction, lines: string[], names: Set<string>, now: number): number {
   if (action.operation === "probe_again") return 0;
   const where = `action ${action.id} (${action.operationKey})`;
   const p = action.primitive;
@@ -132,7 +134,7 @@ function runResourceOp(cib: XmlElement, action: GraphAction, lines: string[], na
     opStatus: OP_STATUS.DONE,
     targetRc,
     transitionKey: key,
-    lastRcChange: options.now,
+    lastRcChange: now,
     execTime: 0,
     queueTime: 0,
     params: action.attributes,
