@@ -12,11 +12,9 @@ export function createProbes(ws: WorkingSet): void {
   for (const node of ws.nodes) {
     if (!node.online || node.unclean) continue;
     const probed = node.attrs.get("probe_complete");
-    if (probed !== undefined && !/^(true|on|yes|y|1)$/i.test(probed)) {
-      const a = customAction(ws, undefined, `probe_complete-${node.uname}`, "probe_complete", node, false);
-      a.meta.set("op_no_wait", "true");
-      continue;
-    }
+    // Old CIBs (before 1.1.14) mark nodes that still need a full re-probe; such a node is
+    // re-probed as a whole (nothing is scheduled here for it).
+    if (probed !== undefined && !/^(true|on|yes|y|1)$/i.test(probed)) continue;
     for (const r of ws.resources) probeResource(ws, r, node);
   }
 }
@@ -123,7 +121,8 @@ function createPrimitiveActions(ws: WorkingSet, rsc: Resource): void {
     startRsc(ws, rsc, chosen, !needStop);
     role = Role.Started;
   }
-  // ...and the required steps to the next role.
+  // ...and the required steps from the current role to the next one.
+  role = curRole;
   if (role !== rsc.nextRole) {
     if (rsc.nextRole === Role.Stopped) {
       if (role !== Role.Stopped) stopRsc(ws, rsc, false);

@@ -16,6 +16,8 @@ import { blockColocatedStarts, createActiveRecurring, createInternalOrderings, c
 import { applyOrderings, updateAction } from "./ordering.js";
 import { transitionSummaryLines } from "./transition-summary.js";
 import { applyTickets } from "./tickets.js";
+import { buildGraph } from "./graph-build.js";
+import type { TransitionGraph } from "./graph/types.js";
 
 export interface ScheduleResult {
   ws: WorkingSet;
@@ -26,6 +28,7 @@ export interface ScheduleResult {
   stopAll: boolean;
   summaryLines: string[];
   scores: string[];
+  graph: TransitionGraph;
 }
 
 /** Unpack a CIB into a working set (config, nodes, resources, status). */
@@ -55,7 +58,7 @@ export function unpack(model: CibModel, now: number): WorkingSet {
     colocations: [],
     orderings: [],
     actions: [],
-    nextActionId: 0,
+    nextActionId: 1,
     idIndex: index,
     warnings: [],
   };
@@ -92,5 +95,6 @@ export function schedule(model: CibModel, now: number): ScheduleResult {
   blockColocatedStarts(ws, update);
   for (const a of [...ws.actions].reverse()) updateAction(ws, a);
   const summaryLines = transitionSummaryLines(ws);
-  return { ws, statusLines, countsLine: counts, maintenanceMode: ws.maintenanceMode, stopAll: ws.stopAll, summaryLines, scores: log.lines };
+  const graph = buildGraph(ws);
+  return { ws, statusLines, countsLine: counts, maintenanceMode: ws.maintenanceMode, stopAll: ws.stopAll, summaryLines, scores: log.lines, graph };
 }

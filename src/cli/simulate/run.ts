@@ -2,7 +2,10 @@
 // Summary, and (once the graph is built) the simulated execution and the revised status.
 import { parseXml } from "../../cib/xml.js";
 import { parseCib } from "../../cib/model-parse.js";
-import { schedule } from "../../scheduler/schedule.js";
+import { schedule, unpack } from "../../scheduler/schedule.js";
+import { clusterStatusLines } from "../../scheduler/status-display.js";
+import { writeGraphXml } from "../../scheduler/graph/index.js";
+import { executeTransition } from "./execute.js";
 
 export interface SimulateOptions {
   fileName?: string;
@@ -45,6 +48,11 @@ export function simulate(xmlText: string, opts: SimulateOptions = {}): SimulateR
   }
   if (printed) out.push("");
   out.push("Current cluster status:", ...res.statusLines, "", "Transition Summary:", ...res.summaryLines);
+  const graphXml = writeGraphXml(res.graph);
+  const executed = executeTransition(root, res.graph, { now });
+  out.push("", "Executing Cluster Transition:", ...executed.lines.map((l) => `  * ${l}`));
+  const revised = unpack(parseCib(executed.cib), now);
+  out.push("", "Revised Cluster Status:", ...clusterStatusLines(revised, { showPending: false }));
   const scores = opts.wantScores ? ["", ...res.scores].join("\n") + "\n" : undefined;
-  return { summary: out.join("\n") + "\n", graphXml: "", scores };
+  return { summary: out.join("\n") + "\n", graphXml, scores };
 }
