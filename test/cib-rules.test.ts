@@ -74,6 +74,51 @@ const expressions: [string, boolean, boolean][] = [
   ['attribute="s" operation="gt" value="9" type="version"', false, false],
 ];
 
+// A second crm_simulate run: node1 v=1.10 n=3.4 big=99999999999999999999; node2 v=1.9 n=inf.
+const nodeA = attrs({ v: "1.10", n: "3.4", big: "99999999999999999999" });
+const nodeB = attrs({ v: "1.9", n: "inf" });
+const expressions2: [string, boolean, boolean][] = [
+  ['attribute="v" operation="eq" value="1.10.0" type="version"', true, false],
+  ['attribute="v" operation="lt" value="1.10.0.1" type="version"', true, true],
+  ['attribute="v" operation="eq" value="1.010" type="version"', true, false],
+  ['attribute="v" operation="eq" value="" type="version"', false, false],
+  ['attribute="n" operation="gt" value="inf" type="number"', false, false],
+  ['attribute="n" operation="lt" value="inf" type="number"', true, false],
+  ['attribute="n" operation="eq" value="3.4abc" type="number"', true, false],
+  ['attribute="n" operation="eq" value=" 3.4" type="number"', true, false],
+  ['attribute="n" operation="eq" value="3.4" type="integer"', true, false],
+  ['attribute="big" operation="eq" value="9223372036854775807" type="integer"', false, false],
+  ['attribute="big" operation="gt" value="9223372036854775806" type="integer"', true, false],
+  ['attribute="n" operation="gt" value="3"', true, true],
+  ['attribute="n" operation="eq" value="3.40"', false, false],
+  ['attribute="n" operation="lte" value="3.4"', true, false],
+  ['attribute="n" operation="gte" value="3.4"', true, true],
+  ['attribute="v" operation="eq" value="1.10" type="string"', true, false],
+  ['attribute="n" operation="eq" value="3.4" value-source="bogus"', true, false],
+  ['attribute="n" operation="eq" value="3.4" value-source="PARAM"', false, false],
+  ['attribute="n" operation="EQ" value="3.4"', true, false],
+  ['attribute="n" operation="DEFINED"', true, true],
+  ['attribute="v" operation="eq" value="1.10" type="VERSION"', true, false],
+];
+
+test("boolean-op is read ignoring case; unknown values mean and (crm_simulate)", () => {
+  const body = '<expression id="a" attribute="nope" operation="defined"/><expression id="b" attribute="n" operation="defined"/>';
+  assert.equal(matches(`<rule id="r" boolean-op="OR">${body}</rule>`, { node: nodeA }), true);
+  assert.equal(matches(`<rule id="r" boolean-op="bogus">${body}</rule>`, { node: nodeA }), false);
+});
+
+for (const [a, want1, want2] of expressions2) {
+  test(`<expression ${a}>: node1 ${want1}, node2 ${want2} (crm_simulate, second run)`, () => {
+    const xml = `<expression id="e" ${a}/>`;
+    assert.equal(matches(xml, { node: nodeA }), want1, "node1");
+    assert.equal(matches(xml, { node: nodeB }), want2, "node2");
+  });
+}
+
+test("version components with letters do not hang (Pacemaker 2.1.5 loops forever on them)", () => {
+  assert.equal(matches('<expression id="e" attribute="v" operation="gt" value="1.9z" type="version"/>', { node: nodeA }), true);
+});
+
 for (const [a, want1, want2] of expressions) {
   test(`<expression ${a}>: node1 ${want1}, node2 ${want2} (crm_simulate)`, () => {
     const xml = `<expression id="e" ${a}/>`;
@@ -147,7 +192,12 @@ test("ruleScore: score wins, score-attribute reads the node, missing → -INFINI
   assert.equal(ruleScore(rule('<rule id="r" score-attribute="%1-score"/>'), attrs({ "db-score": "42" }), ["db1", "db"]), 42);
 });
 
-test("rsc-pattern submatches expand in expression attributes", () => {
+test("rsc-pattern submatches expand in expression attributes, not in values (crm_simulate)", () => {
+  const lit = '<expression id="e" attribute="w" operation="eq" value="%1"/>';
+  assert.equal(matches(lit, { node: attrs({ w: "%1" }), match: { submatches: ["r0", "r", "0"] } }), true);
+  assert.equal(matches(lit, { node: attrs({ w: "r" }), match: { submatches: ["r0", "r", "0"] } }), false);
+  const none = '<expression id="e" attribute="%3rx" operation="eq" value="yes"/>';
+  assert.equal(matches(none, { node: attrs({ rx: "yes" }), match: { submatches: ["r0", "r", "0"] } }), true);
   const r = '<expression id="e" attribute="%1-ok" operation="eq" value="yes"/>';
   assert.equal(matches(r, { node: attrs({ "web-ok": "yes" }), match: { submatches: ["web1", "web"] } }), true);
   assert.equal(matches(r, { node: attrs({ "web-ok": "yes" }), match: { submatches: ["db1", "db"] } }), false);

@@ -6,9 +6,10 @@ import { child, describe, walk, type XmlElement } from "./xml.js";
 
 export type IdIndex = ReadonlyMap<string, XmlElement>;
 
-// Elements whose `id` is not an XML ID in Pacemaker's schema (node ids are cluster-layer
-// numbers, ACL targets and groups are user names), so they may coincide with other ids.
-const NOT_XML_IDS = new Set(["node", "acl_target", "acl_group", "role"]);
+// Elements whose `id` is not an XML ID in Pacemaker's schema, so it may coincide with another
+// element's: node ids are cluster-layer numbers, ACL targets and groups are user names, and
+// resource_ref / obj_ref / an ACL target's role carry the id of the element they point to.
+const NOT_XML_IDS = new Set(["node", "acl_target", "acl_group", "role", "resource_ref", "obj_ref"]);
 
 /**
  * Index the configuration section of a <cib> (or any subtree given directly, e.g. a

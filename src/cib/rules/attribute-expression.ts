@@ -10,7 +10,7 @@ export const ATTRIBUTE_OPERATIONS = ["lt", "gt", "lte", "gte", "eq", "ne", "defi
 
 function comparisonValue(expr: XmlElement, ctx: RuleContext): string | undefined {
   const value = expr.attrs.value;
-  const source = expr.attrs["value-source"] ?? "literal";
+  const source = (expr.attrs["value-source"] ?? "literal").toLowerCase();
   if (value === undefined) return undefined;
   switch (source) {
     case "param":
@@ -18,7 +18,8 @@ function comparisonValue(expr: XmlElement, ctx: RuleContext): string | undefined
     case "meta":
       return ctx.meta?.get(value);
     default:
-      // Pacemaker treats any unrecognised value-source as literal.
+      // Pacemaker treats any unrecognised value-source as literal (observed: "bogus" is
+      // literal, "PARAM" is param — names are matched ignoring case).
       return value;
   }
 }
@@ -29,7 +30,8 @@ function comparisonValue(expr: XmlElement, ctx: RuleContext): string | undefined
  */
 export function evaluateAttributeExpression(expr: XmlElement, ctx: RuleContext): boolean {
   const rawName = expr.attrs.attribute;
-  const operation = expr.attrs.operation;
+  // Observed: operation, type and value-source are matched ignoring case ("EQ", "VERSION").
+  const operation = expr.attrs.operation?.toLowerCase();
   if (rawName === undefined || operation === undefined) return false;
   const name = expandSubmatches(rawName, ctx.match?.submatches);
   const attrValue = ctx.node?.get(name);
@@ -43,7 +45,7 @@ export function evaluateAttributeExpression(expr: XmlElement, ctx: RuleContext):
     const same = attrValue === value;
     return operation === "eq" ? same : operation === "ne" ? !same : false;
   }
-  const cmp = compareValues(attrValue, value, expr.attrs.type ?? defaultType(operation, attrValue, value));
+  const cmp = compareValues(attrValue, value, expr.attrs.type?.toLowerCase() ?? defaultType(operation, attrValue, value));
   switch (operation) {
     case "eq": return cmp === 0;
     case "ne": return cmp !== 0;
@@ -58,7 +60,7 @@ export function evaluateAttributeExpression(expr: XmlElement, ctx: RuleContext):
 /** Problems Pacemaker would silently turn into a false (or odd) result. */
 export function checkAttributeExpression(expr: XmlElement): CibError[] {
   const errors: CibError[] = [];
-  const op = expr.attrs.operation;
+  const op = expr.attrs.operation?.toLowerCase();
   if (expr.attrs.attribute === undefined) errors.push(new CibError("expression has no attribute", expr));
   if (op === undefined) errors.push(new CibError("expression has no operation", expr));
   else if (!(ATTRIBUTE_OPERATIONS as readonly string[]).includes(op)) {
@@ -67,11 +69,11 @@ export function checkAttributeExpression(expr: XmlElement): CibError[] {
     errors.push(new CibError(`operation "${op}" needs a value`, expr));
   }
   const type = expr.attrs.type;
-  if (type !== undefined && !["string", "integer", "number", "version"].includes(type)) {
+  if (type !== undefined && !["string", "integer", "number", "version"].includes(type.toLowerCase())) {
     errors.push(new CibError(`unknown type "${type}" (expected string, integer, number or version)`, expr));
   }
   const source = expr.attrs["value-source"];
-  if (source !== undefined && !["literal", "param", "meta"].includes(source)) {
+  if (source !== undefined && !["literal", "param", "meta"].includes(source.toLowerCase())) {
     errors.push(new CibError(`unknown value-source "${source}" (expected literal, param or meta)`, expr));
   }
   return errors;

@@ -16,18 +16,32 @@ export type ValueType = "string" | "integer" | "number" | "version";
 export const VALUE_TYPES: readonly string[] = ["string", "integer", "number", "version"];
 
 const LEADING_INTEGER = /^[ \t\n\r\f\v]*([+-]?\d+)/;
-const LEADING_NUMBER = /^[ \t\n\r\f\v]*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf(?:inity)?|nan))/i;
+const LEADING_NUMBER = /^[ \t\n\r\f\v]*([+-]?0x[0-9a-f]+|[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|[+-]?(?:inf(?:inity)?|nan))/i;
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** The leading integer as strtoll reads it; undefined when there is none or it does not fit
+ * 64 bits (Pacemaker then compares as strings). Huge values keep their order as doubles. */
 export function leadingInteger(text: string): number | undefined {
   const m = LEADING_INTEGER.exec(text);
   if (!m) return undefined;
-  // strtoll saturates at the 64-bit limits; a double keeps the order of such huge values.
-  return Number(m[1]);
+  const n = BigInt(m[1]);
+  if (n < INT64_MIN || n > INT64_MAX) return undefined;
+  return Number(n);
 }
 
+/** The leading number as strtod reads it: decimal, exponent, hexadecimal, inf/infinity, nan. */
 export function leadingNumber(text: string): number | undefined {
   const m = LEADING_NUMBER.exec(text);
-  return m ? Number(m[1].replace(/^([+-]?)inf(inity)?$/i, "$1Infinity")) : undefined;
+  if (!m) return undefined;
+  const t = m[1];
+  const neg = t.startsWith("-");
+  const body = t.replace(/^[+-]/, "").toLowerCase();
+  if (body.startsWith("0x")) return (neg ? -1 : 1) * parseInt(body.slice(2), 16);
+  if (body.startsWith("inf")) return neg ? -Infinity : Infinity;
+  if (body === "nan") return NaN;
+  return Number(t);
 }
 
 /** Case-insensitive string order (ASCII letters folded, like strcasecmp). */
@@ -37,7 +51,9 @@ export function compareStrings(a: string, b: string): number {
   return la < lb ? -1 : la > lb ? 1 : 0;
 }
 
-/** Order of two dotted versions: numeric component by component, missing components are 0. */
+/** Order of two dotted versions: numeric component by component, missing components are 0
+ * ("1.10" = "1.10.0" = "1.010"). A component with letters ("1.9z") sends Pacemaker 2.1.5 into
+ * an endless loop; here it counts by its leading digits. */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split(".");
   const pb = b.split(".");
@@ -47,10 +63,6 @@ export function compareVersions(a: string, b: string): number {
     if (x !== y) return x < y ? -1 : 1;
   }
   return 0;
-}
-
-function sign(n: number): number {
-  return n < 0 ? -1 : n > 0 ? 1 : 0;
 }
 
 /** The type a comparison uses when the expression names none. */
@@ -70,12 +82,14 @@ export function compareValues(a: string, b: string, type: string): number {
     case "integer": {
       const x = leadingInteger(a);
       const y = leadingInteger(b);
-      return x === undefined || y === undefined ? compareStrings(a, b) : sign(x - y);
+      if (x === undefined || y === undefined) return compareStrings(a, b);
+      return x < y ? -1 : x > y ? 1 : 0;
     }
     case "number": {
       const x = leadingNumber(a);
       const y = leadingNumber(b);
-      return x === undefined || y === undefined || Number.isNaN(x) || Number.isNaN(y) ? compareStrings(a, b) : x === y ? 0 : sign(x - y);
+      if (x === undefined || y === undefined) return compareStrings(a, b);
+      return x < y ? -1 : x > y ? 1 : 0; // NaN compares equal to everything, as in C
     }
     case "version":
       return compareVersions(a, b);

@@ -38,7 +38,7 @@ function date(expr: XmlElement, name: "start" | "end", utcOffset: number): numbe
  * an lt; date_spec gives none (Pacemaker re-checks it on cluster-recheck-interval).
  */
 export function evaluateDateExpression(expr: XmlElement, now: number, utcOffset = 0): RuleResult {
-  const operation = expr.attrs.operation ?? "in_range";
+  const operation = (expr.attrs.operation ?? "in_range").toLowerCase(); // observed: "GT" works
   switch (operation) {
     case "gt": {
       const start = date(expr, "start", utcOffset);
@@ -79,7 +79,7 @@ export function evaluateDateExpression(expr: XmlElement, now: number, utcOffset 
 
 export function checkDateExpression(expr: XmlElement, utcOffset = 0): CibError[] {
   const errors: CibError[] = [];
-  const operation = expr.attrs.operation ?? "in_range";
+  const operation = (expr.attrs.operation ?? "in_range").toLowerCase(); // observed: "GT" works
   for (const name of ["start", "end"] as const) {
     const text = expr.attrs[name];
     if (text !== undefined && date(expr, name, utcOffset) === undefined) {

@@ -37,7 +37,8 @@ function evaluateCondition(el: XmlElement, ctx: RuleContext, index: IdIndex | un
  */
 export function evaluateRule(rule: XmlElement, ctx: RuleContext, idIndex?: IdIndex): RuleResult {
   const target = resolveRef(rule, idIndex);
-  const isOr = target.attrs["boolean-op"] === "or";
+  // Observed: "OR" counts as "or"; any other value (even "bogus") as "and".
+  const isOr = target.attrs["boolean-op"]?.toLowerCase() === "or";
   let matched = !isOr;
   let nextChange: number | undefined;
   for (const c of target.children) {
@@ -63,7 +64,7 @@ export function validateRule(rule: XmlElement, idIndex?: IdIndex, utcOffset = 0)
     throw e;
   }
   const errors: CibError[] = [];
-  const op = target.attrs["boolean-op"];
+  const op = target.attrs["boolean-op"]?.toLowerCase();
   if (op !== undefined && op !== "and" && op !== "or") {
     errors.push(new CibError(`unknown boolean-op "${op}" (expected and or or)`, target));
   }
