@@ -98,6 +98,8 @@ test("expected digests: recurring timeout, restart list, secure list and old his
   assert.equal(d.all, hashParams({ ...params, CRM_meta_timeout: "30000" }));
   assert.equal(d.restart, hashParams({ state: "/run/x" }));
   assert.equal(d.secure, hashParams({ ip: "192.0.2.1", state: "/run/x" }));
+  // A restart digest recorded without a list covers every parameter.
+  assert.equal(expectedDigests({ params, intervalMs: 0, recorded: { "op-restart-digest": "x", crm_feature_set: "3.0.14" } }).restart, hashParams(params));
   // No op-restart-digest recorded: nothing to compare.
   assert.equal(expectedDigests({ params, intervalMs: 0 }).restart, undefined);
   // Histories from before feature set 3.16.0: no timeout and no fence-device parameters in the secure digest.

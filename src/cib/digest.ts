@@ -121,7 +121,11 @@ export function recordDigests(actionParams: Params, agent?: AgentParamInfo): Rec
 // resource's current definition.
 
 export interface DigestRequest {
-  /** The resource's instance attributes as evaluated for the operation's node. */
+  /**
+   * The resource's instance attributes as evaluated for the operation's node: its own sets,
+   * then those of its parents (group, clone) for names it does not set itself; nvpairs whose
+   * value is `#default` do not count. (Checked against crm_resource --digests.)
+   */
   params: Params;
   /** Instance attributes configured on the matching `<op>`, if any. */
   opParams?: Params;
@@ -160,8 +164,10 @@ export function expectedDigests(req: DigestRequest): ExpectedDigests {
 
   const rec = req.recorded;
   if (rec?.["op-restart-digest"] !== undefined) {
-    const keep = parseParamList(rec["op-force-restart"]);
-    result.restart = hashParams(pick(allFiltered, (n) => keep.has(n)));
+    // No list recorded: nothing is filtered out.
+    const list = rec["op-force-restart"];
+    const keep = parseParamList(list);
+    result.restart = hashParams(list === undefined ? allFiltered : pick(allFiltered, (n) => keep.has(n)));
   }
 
   const secret = parseParamList(rec ? rec["op-secure-params"] : DEFAULT_SECURE_LIST);
