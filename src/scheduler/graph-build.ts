@@ -141,7 +141,7 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
     const params = evaluateNvsets(rsc.def.el, "instance_attributes", { now: ws.now, node: a.node?.attrs }, ws.idIndex);
     for (const [k, v] of params) attrs[k] = v;
   }
-  if (rsc && !a.pseudo) for (const [k, v] of actionMeta(ws, rsc, a)) attrs[metaName(k)] = v;
+  if (rsc) for (const [k, v] of actionMeta(ws, rsc, a)) attrs[metaName(k)] = v;
   for (const [k, v] of a.meta) attrs[metaName(k)] = v;
   g.attributes = attrs;
   return g;

@@ -306,7 +306,18 @@ export function updateAction(ws: WorkingSet, then: Action): void {
       continue;
     }
     if (first.rsc && other.flags & Ord.thenCancelsFirst && !then.optional) first.optional = true;
-    if (first.rsc && then.rsc && first.rsc !== then.rsc && !isParent(then.rsc, first.rsc)) first = expandAction(first);
+    if (first.rsc && then.rsc && first.rsc !== then.rsc && !isParent(then.rsc, first.rsc)) {
+      // Something ordered after a collective resource's action waits for its completion
+      // pseudo-action (start → running), and the graph shows that as the input.
+      const expanded = expandAction(first);
+      if (expanded !== first) {
+        const old = first;
+        other.action = expanded;
+        old.after = old.after.filter((w) => w.action !== then);
+        if (!expanded.after.some((w) => w.action === then && w.flags === other.flags)) expanded.after.unshift({ action: then, flags: other.flags });
+        first = expanded;
+      }
+    }
     const firstFlags = actionFlags(first, thenNode);
     actionFlags(then, firstNode);
     if (other.flags === Ord.none) continue;
@@ -321,5 +332,68 @@ export function updateAction(ws: WorkingSet, then: Action): void {
   if (changedThen) {
     for (const o of then.after) updateAction(ws, o.action);
     updateAction(ws, then);
+  }
+}
+
+// ---- probes before restarts ----
+
+function probesOf(rsc: Resource): Action[] {
+  return findActions(rsc.actions, opKey(rsc.id, "monitor", 0), null);
+}
+
+/** A probe must also precede the stop (or demote) of anything it is ordered before, in case
+ *  that action is part of a restart; and "X stop then Y" implies "X's probes then Y". */
+export function orderProbes(ws: WorkingSet): void {
+  const visitRsc = (r: Resource) => {
+    if (r.kind !== "primitive") {
+      r.children.forEach(visitRsc);
+      return;
+    }
+    for (const probe of probesOf(r)) {
+      for (const then of [...probe.after]) {
+        const tracking = new Set<Action>();
+        restartOrderingsForProbe(probe, then.action, tracking);
+      }
+    }
+  };
+  ws.resources.forEach(visitRsc);
+  probeOrderingsForStops(ws);
+}
+
+function restartOrderingsForProbe(probe: Action, after: Action, tracking: Set<Action>): void {
+  if (!probe.rsc || probe.rsc.kind !== "primitive" || probe.task !== "monitor") return;
+  if (tracking.has(after)) return;
+  tracking.add(after);
+  if (after.rsc && after.rsc.kind === "primitive" && probe.rsc !== after.rsc) {
+    let thens: Action[] = [];
+    if (after.task === "start") thens = findActions(after.rsc.actions, opKey(after.rsc.id, "stop"), null);
+    else if (after.task === "promote") thens = findActions(after.rsc.actions, opKey(after.rsc.id, "demote"), null);
+    for (const t of thens) if (!t.pseudo) orderActions(probe, t, Ord.optional);
+  }
+  for (const w of [...after.after]) {
+    if (!(w.flags & Ord.impliesThen)) {
+      if (!after.rsc || after.rsc.kind === "primitive" || probe.rsc.parent === after.rsc || !w.action.rsc || w.action.rsc.kind === "clone" || w.action.rsc.kind === "bundle" || after.rsc !== w.action.rsc.parent) continue;
+    }
+    restartOrderingsForProbe(probe, w.action, tracking);
+  }
+}
+
+function probeOrderingsForStops(ws: WorkingSet): void {
+  for (const o of pending(ws)) {
+    if (o.flags === Ord.none) continue;
+    if (!o.firstRsc || o.firstRsc === o.thenRsc) continue;
+    if (!o.firstAction && !o.firstKey) continue;
+    if (!o.thenAction && !o.thenKey) continue;
+    if (o.firstAction ? o.firstAction.task !== "stop" : !o.firstKey!.endsWith("_stop_0")) continue;
+    let flags: number = Ord.optional;
+    if (o.flags & Ord.applyFirstNonMigratable) flags |= Ord.applyFirstNonMigratable;
+    if (o.flags & Ord.sameNode) flags |= Ord.sameNode;
+    if (o.flags === Ord.antiColocation || o.flags === Ord.load) flags = o.flags;
+    const probes = probesOf(o.firstRsc);
+    if (probes.length === 0) continue;
+    let thens: Action[] = [];
+    if (o.thenAction) thens = [o.thenAction];
+    else if (o.thenRsc) thens = findActions(o.thenRsc.actions, o.thenKey!, null);
+    for (const p of probes) for (const t of thens) orderActions(p, t, flags);
   }
 }

@@ -12,8 +12,8 @@ import { clusterStatusLines, countsLine } from "./status-display.js";
 import { unpackColocations, unpackLocations, unpackOrders } from "./constraints.js";
 import { applyNodeCriteria } from "./node-criteria.js";
 import { assignAll, type ScoreLog } from "./assign.js";
-import { blockColocatedStarts, createActiveRecurring, createInternalOrderings, createProbes, createResourceActions } from "./create-actions.js";
-import { applyOrderings, updateAction } from "./ordering.js";
+import { blockColocatedStarts, createInternalOrderings, createProbes, createResourceActions } from "./create-actions.js";
+import { applyOrderings, orderProbes, updateAction } from "./ordering.js";
 import { transitionSummaryLines } from "./transition-summary.js";
 import { applyTickets } from "./tickets.js";
 import { buildGraph } from "./graph-build.js";
@@ -77,7 +77,6 @@ export function schedule(model: CibModel, now: number): ScheduleResult {
   const statusLines = clusterStatusLines(ws, { showPending: true });
   const counts = countsLine(ws);
   const hist = historyByWs.get(ws)!;
-  createActiveRecurring(ws);
 
   const index = ws.idIndex;
   const locations = unpackLocations(ws, index);
@@ -93,6 +92,7 @@ export function schedule(model: CibModel, now: number): ScheduleResult {
   applyOrderings(ws);
   const update = (a: import("./types.js").Action) => updateAction(ws, a);
   blockColocatedStarts(ws, update);
+  orderProbes(ws);
   for (const a of [...ws.actions].reverse()) updateAction(ws, a);
   const summaryLines = transitionSummaryLines(ws);
   const graph = buildGraph(ws);

@@ -7,8 +7,10 @@ import { element } from "../cib/xml.js";
 import { INFINITY, addScores, parseScore } from "../cib/score.js";
 import { fenceNode } from "./unpack-nodes.js";
 import { resourceLocation } from "./location.js";
+import { customAction, stopAction } from "./actions.js";
+import { newOrdering } from "./ordering.js";
 import { newResource, onFailFor, applyMeta, targetRole } from "./unpack-resources.js";
-import { OnFail, Role, type Node, type Resource, type WorkingSet } from "./types.js";
+import { OnFail, Ord, Role, type Node, type Resource, type WorkingSet } from "./types.js";
 
 const EXEC_PENDING = -1;
 const EXEC_DONE = 0;
@@ -62,6 +64,13 @@ function targetRcOf(op: LrmOpDef): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
+/** Forget an orphan's history on a node once it is stopped there. */
+function scheduleCleanup(ws: WorkingSet, rsc: Resource, node: Node): void {
+  customAction(ws, rsc, `${rsc.id}_delete_0`, "delete", node, false);
+  newOrdering(ws, { rsc, task: "stop" }, { rsc, task: "delete" }, Ord.optional);
+  newOrdering(ws, { rsc, task: "delete" }, { rsc, task: "start" }, Ord.optional);
+}
+
 function orphanFor(ws: WorkingSet, lrm: LrmResourceDef): Resource {
   const el = element("primitive", { id: lrm.id, class: lrm.agentClass ?? "ocf", ...(lrm.provider ? { provider: lrm.provider } : {}), type: lrm.type ?? "" });
   const def: ResourceDef = { kind: "primitive", id: lrm.id, el, agentClass: lrm.agentClass, provider: lrm.provider, type: lrm.type, children: [] };
@@ -69,10 +78,13 @@ function orphanFor(ws: WorkingSet, lrm: LrmResourceDef): Resource {
   const rsc = newResource(lrm.id, def, undefined, meta);
   applyMeta(ws, rsc);
   rsc.orphan = true;
-  if (!ws.stopOrphans) rsc.managed = false;
   ws.resources.push(rsc);
   ws.rscById.set(rsc.id, rsc);
   if (ws.symmetric) for (const n of ws.nodes) rsc.allowed.set(n, n.weight);
+  // An orphan is never placed anywhere: it only gets stopped (and forgotten).
+  rsc.provisional = false;
+  if (!ws.stopOrphans) rsc.managed = false;
+  else resourceLocation(ws, rsc, null, -INFINITY, "__orphan_do_not_run__");
   return rsc;
 }
 
@@ -99,8 +111,9 @@ function unpackLrmResource(ws: WorkingSet, state: HistoryState, node: Node, lrm:
   rsc.role = Role.Unknown;
   const ctx: OpCtx = { onFail: OnFail.Ignore, lastFailure: undefined };
   for (const op of ops) unpackOp(ws, state, rsc, node, op, ctx);
-  recordActiveRecurring(rsc, node, ops);
+  recordActiveRecurring(ws, rsc, node, lrm.ops);
   processRscState(ws, rsc, node, ctx.onFail);
+  if (rsc.orphan && rsc.managed && !rsc.failed && node.online && !node.unclean) scheduleCleanup(ws, rsc, node);
   if (rsc.role < savedRole) rsc.role = savedRole;
 }
 
@@ -334,6 +347,7 @@ function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFa
       if (rsc.role !== Role.Stopped && (rsc.role as Role) !== Role.Unknown) {
         rsc.failed = true;
         rsc.needsStop = true;
+        stopAction(ws, rsc, node, false);
       }
       break;
     default:
@@ -358,6 +372,9 @@ function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFa
 function addRunning(ws: WorkingSet, rsc: Resource, node: Node): void {
   if (!rsc.runningOn.includes(node)) rsc.runningOn.push(node);
   if (!node.running.includes(rsc)) node.running.push(rsc);
+  if (node.maintenance) rsc.managed = false;
+  // An unmanaged resource stays exactly where it is.
+  if (!rsc.managed) resourceLocation(ws, rsc, node, INFINITY, "not_managed_default");
   if (rsc.runningOn.length > 1) {
     switch (rsc.recovery) {
       case "block":
@@ -370,43 +387,86 @@ function addRunning(ws: WorkingSet, rsc: Resource, node: Node): void {
   }
 }
 
-/** Recurring monitors still active: those recorded after the last start/probe on the node. */
-function recordActiveRecurring(rsc: Resource, node: Node, ops: LrmOpDef[]): void {
+/** Recurring operations still active: those recorded after the last start (or the last
+ *  successful monitor that proves the resource running) and not followed by a stop. Each
+ *  becomes an optional action, so the scheduler knows it need not be started again. */
+function recordActiveRecurring(ws: WorkingSet, rsc: Resource, node: Node, allOps: LrmOpDef[]): void {
+  const ops = allOps
+    .map((o, i) => ({ o, i }))
+    .sort((a, b) => {
+      const ca = a.o.callId;
+      const cb = b.o.callId;
+      if (ca === cb) return a.i - b.i;
+      if (ca < 0) return 1;
+      if (cb < 0) return -1;
+      return ca - cb;
+    })
+    .map((x) => x.o);
   let start = -1;
   let stop = -1;
+  let impliedMonitor = -1;
+  let impliedClone = -1;
   ops.forEach((op, i) => {
-    if (op.rcCode !== 0 && op.operation !== "monitor") return;
-    if (op.operation === "stop") stop = i;
+    if (op.operation === "stop" && op.opStatus === 0) stop = i;
     else if (op.operation === "start" || op.operation === "migrate_from") start = i;
-    else if (start <= stop && op.operation === "monitor" && op.interval === 0 && op.rcCode === 0) start = i;
+    else if (impliedMonitor <= stop && op.operation === "monitor") {
+      if (op.rcCode === 0 || op.rcCode === 8) impliedMonitor = i;
+    } else if (op.operation === "promote" || op.operation === "demote") impliedClone = i;
   });
-  if (stop > start) return;
+  if (start === -1) start = impliedClone !== -1 ? impliedClone : impliedMonitor;
   ops.forEach((op, i) => {
-    if (i < start || op.interval === 0 || op.operation !== "monitor") return;
-    if (op.opStatus === EXEC_CANCELLED) return;
+    if (!node.online) return;
+    if (start < stop && i <= stop) return;
+    if (i < start) return;
+    if (op.interval === 0) return;
+    if (op.opStatus === EXEC_PENDING) return;
     rsc.activeRecurring.push({ key: `${rsc.id}_${op.operation}_${op.interval}`, name: op.operation, interval: op.interval, node, op: op.el });
+    customAction(ws, rsc, `${rsc.id}_${op.operation}_${op.interval}`, op.operation, node, true, { interval: op.interval });
   });
+}
+
+function versionLess(a: string, b: string): boolean {
+  const pa = a.split(".").map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.split(".").map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? 0;
+    const y = pb[i] ?? 0;
+    if (x !== y) return x < y;
+  }
+  return false;
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+const failRegexCache = new WeakMap<Resource, { count: RegExp; last: RegExp }>();
+
+/** Fail-count attribute names for a resource: CIBs from before feature set 3.0.13 keep one
+ *  count per resource, later ones one per operation (`fail-count-RSC#OP_INTERVAL`). */
+function failRegexes(ws: WorkingSet, rsc: Resource): { count: RegExp; last: RegExp } {
+  let r = failRegexCache.get(rsc);
+  if (!r) {
+    const legacy = versionLess(ws.model.root.attrs["crm_feature_set"] ?? "0", "3.0.13");
+    const op = legacy ? "" : "#.+_[0-9]+";
+    const inst = rsc.unique ? "" : "(:[0-9]+)?";
+    const name = escapeRe(rsc.id.replace(/:\d+$/, ""));
+    r = { count: new RegExp(`^fail-count-${name}${inst}${op}$`), last: new RegExp(`^last-failure-${name}${inst}${op}$`) };
+    failRegexCache.set(rsc, r);
+  }
+  return r;
 }
 
 /** Pacemaker's fail count for a resource on a node: the sum of its fail-count attributes. */
 export function failCount(ws: WorkingSet, rsc: Resource, node: Node, effective: boolean, op?: LrmOpDef): { count: number; lastFailure: number } {
   let count = 0;
   let last = 0;
-  const id = rsc.id.replace(/:\d+$/, "");
+  const re = failRegexes(ws, rsc);
   const opSuffix = op ? `#${op.operation}_${op.interval}` : undefined;
   for (const [name, value] of node.attrs) {
-    let rest: string | undefined;
-    let isCount = false;
-    if (name.startsWith("fail-count-")) {
-      rest = name.slice("fail-count-".length);
-      isCount = true;
-    } else if (name.startsWith("last-failure-")) {
-      rest = name.slice("last-failure-".length);
-    } else continue;
-    let matched = false;
-    if (rest === id) matched = opSuffix === undefined;
-    else if (rest.startsWith(id + "#")) matched = opSuffix === undefined || rest.slice(id.length) === opSuffix;
-    if (!matched) continue;
+    const isCount = re.count.test(name);
+    if (!isCount && !re.last.test(name)) continue;
+    if (opSuffix !== undefined && name.includes("#") && !name.endsWith(opSuffix)) continue;
     if (isCount) count = addScores(count, parseScore(value));
     else {
       const t = Number.parseInt(value, 10);

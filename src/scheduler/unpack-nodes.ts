@@ -32,7 +32,7 @@ export function unpackNodes(ws: WorkingSet, index: IdIndex, startupFencing: bool
       attrs,
       utilization,
       online: false,
-      unclean: startupFencing,
+      unclean: startupFencing && ws.stonithEnabled,
       unseen: true,
       pending: false,
       standby: false,

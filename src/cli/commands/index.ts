@@ -5,7 +5,9 @@ export interface Command {
 }
 
 import * as authkey from "./authkey.js";
+import * as simulate from "./simulate.js";
 
 export const commands: Record<string, Command> = {
   authkey,
+  simulate,
 };

@@ -51,7 +51,10 @@ export function simulate(xmlText: string, opts: SimulateOptions = {}): SimulateR
   const graphXml = writeGraphXml(res.graph);
   const executed = executeTransition(root, res.graph, { now });
   out.push("", "Executing Cluster Transition:", ...executed.lines.map((l) => `  * ${l}`));
-  const revised = unpack(parseCib(executed.cib), now);
+  const revisedModel = parseCib(executed.cib);
+  const revised = unpack(revisedModel, now);
+  // crm_simulate unpacks the revised CIB afresh, which announces its execution date again.
+  if (revisedModel.executionDate !== undefined && opts.now === undefined) out.push(`Using the original execution date of: ${formatDate(revisedModel.executionDate)}`);
   out.push("", "Revised Cluster Status:", ...clusterStatusLines(revised, { showPending: false }));
   const scores = opts.wantScores ? ["", ...res.scores].join("\n") + "\n" : undefined;
   return { summary: out.join("\n") + "\n", graphXml, scores };

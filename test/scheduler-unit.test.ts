@@ -1,0 +1,81 @@
+// Unit tests of scheduler rules that the fixtures exercise only indirectly.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { naturalCompare } from "../src/scheduler/natural-sort.js";
+import { simulate } from "../src/cli/simulate/run.js";
+import { parseCib } from "../src/cib/model-parse.js";
+import { parseXml } from "../src/cib/xml.js";
+import { CibError } from "../src/cib/errors.js";
+
+function cib(resources: string, constraints = "", status = "", nodes = ["n1", "n2"], opts = ""): string {
+  const nodeXml = nodes.map((n, i) => `<node id="${i + 1}" uname="${n}"/>`).join("");
+  const states = nodes.map((n, i) => `<node_state id="${i + 1}" uname="${n}" in_ccm="true" crmd="online" join="member" expected="member">${status.includes(`@${n}`) ? status.split(`@${n}`)[1].split("@end")[0] : ""}</node_state>`).join("");
+  return `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="true" crm_feature_set="3.16.1"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/>${opts}</cluster_property_set></crm_config><nodes>${nodeXml}</nodes><resources>${resources}</resources><constraints>${constraints}</constraints></configuration><status>${states}</status></cib>`;
+}
+
+const dummy = (id: string, meta = "") => `<primitive id="${id}" class="ocf" provider="pacemaker" type="Dummy">${meta}</primitive>`;
+const running = (id: string, call = 2) =>
+  `<lrm><lrm_resources><lrm_resource id="${id}" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="${id}_last_0" operation_key="${id}_start_0" operation="start" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" call-id="${call}" rc-code="0" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm>`;
+
+function summaryOf(xml: string): string {
+  const s = simulate(xml).summary;
+  // Column padding is covered by the fixtures; here only the words matter.
+  return s.slice(s.indexOf("Transition Summary:"), s.indexOf("Executing Cluster Transition:")).trim().replace(/[ \t]+/g, " ");
+}
+
+test("node names sort naturally (node2 < node10, case-insensitive)", () => {
+  const names = ["node10", "Node2", "node1", "alpha", "node02"];
+  assert.deepEqual([...names].sort(naturalCompare), ["alpha", "node1", "Node2", "node02", "node10"]);
+});
+
+test("equal scores: the node with fewer assigned resources wins, then the name", () => {
+  const out = summaryOf(cib(dummy("a") + dummy("b") + dummy("c")));
+  assert.match(out, /Start a \( n1 \)/);
+  assert.match(out, /Start b \( n2 \)/);
+  assert.match(out, /Start c \( n1 \)/);
+});
+
+test("a running resource stays put when scores tie (no stickiness needed)", () => {
+  const out = summaryOf(cib(dummy("a"), "", `@n2${running("a")}@end`));
+  assert.equal(out, "Transition Summary:");
+});
+
+test("-INFINITY plus INFINITY is -INFINITY: a banned node stays banned", () => {
+  const cons = `<rsc_location id="l1" rsc="a" node="n1" score="INFINITY"/><rsc_location id="l2" rsc="a" node="n1" score="-INFINITY"/>`;
+  const out = summaryOf(cib(dummy("a"), cons));
+  assert.match(out, /Start a \( n2 \)/);
+});
+
+test("a mandatory order keeps the dependent stopped while the first one is stopped", () => {
+  const status = `@n1${running("a")}@end`;
+  const cons = `<rsc_order id="ord1" first="a" then="b"/>`;
+  const xml = cib(dummy("a", `<meta_attributes id="am"><nvpair id="am1" name="target-role" value="Stopped"/></meta_attributes>`) + dummy("b"), cons, status);
+  const out = summaryOf(xml);
+  // crm_simulate 2.1.5 prints exactly these two lines for this CIB.
+  assert.match(out, /Stop a \( n1 \) due to node availability/);
+  assert.match(out, /Start b \( n1 \) due to unrunnable a start \(blocked\)/);
+});
+
+test("bad input: a dangling constraint reference is an error naming the element and line", () => {
+  const xml = cib(dummy("a"), `\n<rsc_colocation id="c1" rsc="a" with-rsc="nope" score="100"/>`);
+  assert.throws(() => parseCib(parseXml(xml)), (e: unknown) => e instanceof CibError && /rsc_colocation id="c1"/.test(e.message) && /line 2/.test(e.message) && /nope/.test(e.message));
+});
+
+test("bad input: an invalid score is an error", () => {
+  const xml = cib(dummy("a"), `<rsc_location id="l1" rsc="a" node="n1" score="lots"/>`);
+  assert.throws(() => parseCib(parseXml(xml)), (e: unknown) => e instanceof CibError && /invalid score/.test(e.message) && /l1/.test(e.message));
+});
+
+test("bad input: an invalid op interval is an error naming the op", () => {
+  const xml = cib(`<primitive id="a" class="ocf" provider="pacemaker" type="Dummy"><operations><op id="a-mon" name="monitor" interval="often"/></operations></primitive>`);
+  assert.throws(() => parseCib(parseXml(xml)), (e: unknown) => e instanceof CibError && /a-mon/.test(e.message) && /interval/.test(e.message));
+});
+
+test("bad input: duplicate ids are refused", () => {
+  const xml = cib(dummy("a") + dummy("a"));
+  assert.throws(() => parseCib(parseXml(xml)), (e: unknown) => e instanceof CibError && /duplicate id "a"/.test(e.message));
+});
+
+test("bad input: malformed XML is an error, not a crash", () => {
+  assert.throws(() => simulate("<cib><configuration>"), /XML|line/);
+});
