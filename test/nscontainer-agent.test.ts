@@ -208,11 +208,15 @@ suite("ocf:pacer:nscontainer", { skip: SKIP, timeout: 180_000 }, () => {
   });
 
   test("kill -9 of the container's processes: monitor says not running, start recovers", async () => {
+    const mac = inside(c1, "cat /sys/class/net/eth0/address").trim();
+    assert.match(mac, /^02:7a:/);
     process.kill(initPid(c1), "SIGKILL");
     await waitFor(async () => (await agent("monitor", c1, params(2))).rc === 7);
     assert.ok(netnsExists(c1), "the network namespace is left over until stop or start");
     let r = await agent("start", c1, params(2));
     assert.equal(r.rc, 0, r.stderr);
+    // the guest keeps its MAC, so the host's neighbour cache still reaches it at once
+    assert.equal(inside(c1, "cat /sys/class/net/eth0/address").trim(), mac);
     assert.equal((await request(`${SUBNET}.2`, 3121)).trim(), c1);
 
     // kill -9 of the command alone ends the container too
