@@ -117,8 +117,11 @@ test("calendar fields, ISO weeks and weekyears", () => {
   assert.equal(addDuration(parseIsoDate("2005-03-31")!, { years: 0, months: 1, days: 0, seconds: 0 }, -1), parseIsoDate("2005-02-28"));
 });
 
-test("moon phase: crm_simulate put 2019-09-20 in phase 6", () => {
-  assert.equal(moonPhase(2019, 262), 6);
+test("moon phase (day of the year counted from 1): crm_simulate phases 6, 7, 7, 5", () => {
+  assert.equal(moonPhase(2019, 263), 6);
+  assert.equal(moonPhase(2019, 265), 7);
+  assert.equal(moonPhase(2019, 1), 7);
+  assert.equal(moonPhase(2021, 3), 5);
 });
 
 // Date expressions: [rule body, date, matched, nextChange]; boundaries from crm_rule -c -d

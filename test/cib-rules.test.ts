@@ -101,6 +101,60 @@ const expressions2: [string, boolean, boolean][] = [
   ['attribute="v" operation="eq" value="1.10" type="VERSION"', true, false],
 ];
 
+// Third run: node1 e="" a="x"; node2 has neither. value="" acts as no value at all.
+const nodeE = attrs({ e: "", a: "x" });
+const nodeNone = attrs({});
+const expressions3: [string, boolean, boolean][] = [
+  ['attribute="e" operation="eq" value=""', false, true],
+  ['attribute="e" operation="ne" value=""', true, false],
+  ['attribute="a" operation="eq" value=""', false, true],
+  ['attribute="a" operation="ne" value=""', true, false],
+  ['attribute="missing" operation="eq" value=""', true, true],
+  ['attribute="missing" operation="ne" value=""', false, false],
+  ['attribute="a" operation="gt" value=""', false, false],
+  ['attribute="a" operation="lt" value=""', false, false],
+  ['attribute="e" operation="lte" value=""', false, false],
+  ['attribute="e" operation="lt" value="a"', true, false],
+  ['attribute="e" operation="gte" value="a"', false, false],
+  ['attribute="e" operation="ne" value="a"', true, true],
+];
+// Zero is a number only when written with nothing but "0" and "." before the end of the
+// number (Pacemaker's underflow check): node x="0" / x="16".
+const nodeZero = attrs({ x: "0" });
+const nodeSixteen = attrs({ x: "16" });
+const zeros: [string, boolean, boolean][] = [
+  ['attribute="x" operation="eq" value="0" type="number"', true, false],
+  ['attribute="x" operation="eq" value="0.0" type="number"', true, false],
+  ['attribute="x" operation="eq" value="00" type="number"', true, false],
+  ['attribute="x" operation="eq" value="0." type="number"', true, false],
+  ['attribute="x" operation="eq" value=".0" type="number"', true, false],
+  ['attribute="x" operation="eq" value="0abc" type="number"', true, false],
+  ['attribute="x" operation="eq" value="-0" type="number"', false, false],
+  ['attribute="x" operation="eq" value="+0" type="number"', false, false],
+  ['attribute="x" operation="eq" value="0e5" type="number"', false, false],
+  ['attribute="x" operation="eq" value="0x0" type="number"', false, false],
+  ['attribute="x" operation="eq" value=" 0" type="number"', false, false],
+  ['attribute="x" operation="eq" value="1e-400" type="number"', false, false],
+  ['attribute="x" operation="eq" value="nan" type="number"', true, true],
+  ['attribute="x" operation="eq" value="0x10" type="number"', false, true],
+];
+
+for (const [a, want1, want2] of expressions3) {
+  test(`<expression ${a}>: e="" ${want1}, unset ${want2} (crm_simulate, third run)`, () => {
+    const xml = `<expression id="e" ${a}/>`;
+    assert.equal(matches(xml, { node: nodeE }), want1, "node1");
+    assert.equal(matches(xml, { node: nodeNone }), want2, "node2");
+  });
+}
+
+for (const [a, want1, want2] of zeros) {
+  test(`<expression ${a}>: x=0 ${want1}, x=16 ${want2} (crm_simulate)`, () => {
+    const xml = `<expression id="e" ${a}/>`;
+    assert.equal(matches(xml, { node: nodeZero }), want1, "x=0");
+    assert.equal(matches(xml, { node: nodeSixteen }), want2, "x=16");
+  });
+}
+
 test("boolean-op is read ignoring case; unknown values mean and (crm_simulate)", () => {
   const body = '<expression id="a" attribute="nope" operation="defined"/><expression id="b" attribute="n" operation="defined"/>';
   assert.equal(matches(`<rule id="r" boolean-op="OR">${body}</rule>`, { node: nodeA }), true);

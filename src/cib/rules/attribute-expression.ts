@@ -11,7 +11,9 @@ export const ATTRIBUTE_OPERATIONS = ["lt", "gt", "lte", "gte", "eq", "ne", "defi
 function comparisonValue(expr: XmlElement, ctx: RuleContext): string | undefined {
   const value = expr.attrs.value;
   const source = (expr.attrs["value-source"] ?? "literal").toLowerCase();
-  if (value === undefined) return undefined;
+  // Observed: value="" behaves exactly like no value at all (it equals only a missing
+  // attribute, not an attribute set to "").
+  if (value === undefined || value === "") return undefined;
   switch (source) {
     case "param":
       return ctx.params?.get(value);

@@ -31,17 +31,25 @@ export function leadingInteger(text: string): number | undefined {
   return Number(n);
 }
 
-/** The leading number as strtod reads it: decimal, exponent, hexadecimal, inf/infinity, nan. */
+/**
+ * The leading number as Pacemaker reads it with strtod: decimal, exponent, hexadecimal,
+ * inf/infinity, nan — except that a result out of double range fails (overflow), and so does a
+ * zero unless everything up to the end of the number is "0" or "." (Pacemaker's underflow
+ * check: observed, "-0", "+0", "0e5", "0x0" and " 0" do not parse as numbers, "0.", ".0" and
+ * "0abc" do).
+ */
 export function leadingNumber(text: string): number | undefined {
   const m = LEADING_NUMBER.exec(text);
   if (!m) return undefined;
   const t = m[1];
   const neg = t.startsWith("-");
   const body = t.replace(/^[+-]/, "").toLowerCase();
-  if (body.startsWith("0x")) return (neg ? -1 : 1) * parseInt(body.slice(2), 16);
   if (body.startsWith("inf")) return neg ? -Infinity : Infinity;
   if (body === "nan") return NaN;
-  return Number(t);
+  const value = body.startsWith("0x") ? (neg ? -1 : 1) * parseInt(body.slice(2), 16) : Number(t);
+  if (!Number.isFinite(value)) return undefined;
+  if (value === 0 && !/^[0.]+$/.test(m[0])) return undefined;
+  return value;
 }
 
 /** Case-insensitive string order (ASCII letters folded, like strcasecmp). */

@@ -25,15 +25,16 @@ export function parseRange(text: string): Range | undefined {
 }
 
 /**
- * Phase of the moon, 0 (new) to 7, from the day of the year (0-based) and the year's place in
- * the 19-year Metonic cycle — the classic approximation (the "epact" is the moon's age on
- * 1 January), which Pacemaker also uses; crm_simulate puts 2019-09-20 in phase 6.
+ * Phase of the moon, 0 (new) to 7, from the day of the year and the year's place in the
+ * 19-year Metonic cycle — the classic approximation (the "epact" is the moon's age on
+ * 1 January). Checked against crm_simulate, which counts the day of the year from 1:
+ * 2019-09-20 is phase 6, 2019-09-22 and 2019-01-01 phase 7, 2021-01-03 phase 5.
  */
-export function moonPhase(year: number, yearday0: number): number {
+export function moonPhase(year: number, yearday: number): number {
   const golden = (year % 19) + 1;
   let epact = (11 * golden + 18) % 30;
   if ((epact === 25 && golden > 11) || epact === 24) epact++;
-  return Math.floor((((yearday0 + epact) * 6 + 11) % 177) / 22) & 7;
+  return Math.floor((((yearday + epact) * 6 + 11) % 177) / 22) & 7;
 }
 
 function fieldValue(name: (typeof DATE_SPEC_FIELDS)[number], f: CalendarFields): number {
@@ -48,7 +49,7 @@ function fieldValue(name: (typeof DATE_SPEC_FIELDS)[number], f: CalendarFields):
     case "weekyears": return f.weekyear;
     case "weeks": return f.week;
     case "weekdays": return f.weekday;
-    case "moon": return moonPhase(f.year, f.yearday - 1);
+    case "moon": return moonPhase(f.year, f.yearday);
   }
 }
 
