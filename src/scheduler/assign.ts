@@ -12,7 +12,120 @@ export interface ScoreLog {
 }
 
 export function assignAll(ws: WorkingSet, log: ScoreLog): void {
+  if (ws.placementStrategy !== "default") ws.resources = sortForUtilization(ws);
   for (const r of ws.resources) assign(ws, r, null, log);
+}
+
+// ---- utilization ----
+
+/** With a placement strategy, resources are assigned by priority, then by how strongly they
+ *  prefer their current node, then by their best score on each node in node order. */
+function sortForUtilization(ws: WorkingSet): Resource[] {
+  const nodes = [...ws.nodes].sort((a, b) => {
+    const wa = available(a) ? a.weight : -INFINITY;
+    const wb = available(b) ? b.weight : -INFINITY;
+    if (wa !== wb) return wb - wa;
+    if (ws.placementStrategy === "balanced") {
+      const c = compareCapacity(a, b);
+      if (c !== 0) return c;
+    }
+    return a.uname < b.uname ? -1 : a.uname > b.uname ? 1 : 0;
+  });
+  const tables = new Map<Resource, Map<Node, number>>();
+  const table = (r: Resource) => {
+    let t = tables.get(r);
+    if (!t) {
+      t = addColocatedNodeScores(r, r.id, new Map(), "#uname", 1, { init: true, forward: true });
+      tables.set(r, t);
+    }
+    return t;
+  };
+  const weight = (n: Node | undefined, t: Map<Node, number>) => (n ? t.get(n) ?? -INFINITY : -INFINITY);
+  const cmp = (a: Resource, b: Resource): number => {
+    if (a.priority !== b.priority) return a.priority > b.priority ? -1 : 1;
+    const ta = table(a);
+    const tb = table(b);
+    const wa = weight(currentNode(a), ta);
+    const wb = weight(currentNode(b), tb);
+    if (wa !== wb) return wa > wb ? -1 : 1;
+    for (const n of nodes) {
+      const x = weight(n, ta);
+      const y = weight(n, tb);
+      if (x !== y) return x > y ? -1 : 1;
+    }
+    return 0;
+  };
+  return mergeSort(ws.resources, cmp);
+}
+
+function currentNode(r: Resource): Node | undefined {
+  if (r.kind === "group") {
+    for (const c of r.children) if (c.runningOn.length) return c.runningOn[0];
+    return undefined;
+  }
+  return r.runningOn[0];
+}
+
+/** A stable merge sort (GLib's g_list_sort is one). */
+function mergeSort<T>(list: T[], cmp: (a: T, b: T) => number): T[] {
+  if (list.length <= 1) return [...list];
+  const mid = Math.floor(list.length / 2);
+  const a = mergeSort(list.slice(0, mid), cmp);
+  const b = mergeSort(list.slice(mid), cmp);
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(cmp(a[i], b[j]) <= 0 ? a[i++] : b[j++]);
+  return out.concat(a.slice(i), b.slice(j));
+}
+
+function colocatedResources(rsc: Resource, orig: Resource, list: Resource[]): Resource[] {
+  if (list.includes(rsc)) return list;
+  list.push(rsc);
+  for (const c of rsc.thisWith) {
+    if (c.primary === orig) continue;
+    if (c.score === INFINITY && previewAffects(rsc, c.primary, c)) colocatedResources(c.primary, orig, list);
+  }
+  for (const c of rsc.withThis) {
+    if (c.dependent === orig) continue;
+    if (c.score === INFINITY && previewAffects(c.dependent, rsc, c)) colocatedResources(c.dependent, orig, list);
+  }
+  return list;
+}
+
+function previewAffects(dependent: Resource, primary: Resource, c: Colocation): boolean {
+  if (c.score > 0 && c.dependentRole !== Role.Unknown && c.dependentRole !== dependent.nextRole) return false;
+  if (c.score > 0 && c.primaryRole !== Role.Unknown && c.primaryRole !== primary.nextRole) return false;
+  return true;
+}
+
+function addUtil(into: Map<string, number>, r: Resource): void {
+  if (r.kind === "group") {
+    for (const c of r.children) addUtil(into, c);
+    return;
+  }
+  for (const [k, v] of r.utilization) into.set(k, (into.get(k) ?? 0) + v);
+}
+
+function enoughCapacity(node: Node, need: Map<string, number>): boolean {
+  for (const [k, v] of need) if (v > (node.utilization.get(k) ?? 0)) return false;
+  return true;
+}
+
+function banInsufficientCapacity(ws: WorkingSet, rsc: Resource): void {
+  if (ws.placementStrategy === "default") return;
+  const rscs = colocatedResources(rsc, rsc, []);
+  const total = new Map<string, number>();
+  for (const r of rscs) if (r.provisional) addUtil(total, r);
+  let anyCapable = false;
+  for (const [n, w] of rsc.allowed) {
+    if (!available(n) || w < 0) continue;
+    if (enoughCapacity(n, total)) anyCapable = true;
+  }
+  const need = anyCapable ? total : rsc.utilization;
+  for (const [n, w] of [...rsc.allowed]) {
+    if (available(n) && w >= 0 && !enoughCapacity(n, need)) resourceLocation(ws, rsc, n, -INFINITY, "__limit_utilization__");
+  }
 }
 
 export function assign(ws: WorkingSet, rsc: Resource, prefer: Node | null, log: ScoreLog): Node | null {
@@ -272,6 +385,7 @@ function compareCapacity(a: Node, b: Node): number {
 }
 
 function chooseNode(ws: WorkingSet, rsc: Resource, prefer: Node | null): boolean {
+  banInsufficientCapacity(ws, rsc);
   const nodes = [...rsc.allowed.keys()];
   const current = rsc.runningOn[0];
   nodes.sort((a, b) => compareNodes(ws, rsc, a, b, current));

@@ -190,6 +190,31 @@ function internalFor(ws: WorkingSet, rsc: Resource): void {
   }
   newOrdering(ws, { rsc, task: "stop" }, { rsc, task: "start" }, Ord.optional | Ord.impliesThen | Ord.restart);
   newOrdering(ws, { rsc, task: "lrm_delete" }, { rsc, task: "monitor" }, Ord.sameNode | Ord.thenCancelsFirst);
+  if (ws.placementStrategy !== "default" && rsc.utilization.size > 0) utilizationOrderings(ws, rsc);
+}
+
+/** With a placement strategy, starts on a node wait until the stops that free capacity there
+ *  are done: a "load_stopped_NODE" pseudo-action sits between them. */
+function utilizationOrderings(ws: WorkingSet, rsc: Resource): void {
+  for (const node of rsc.runningOn) {
+    newOrdering(ws, { rsc, task: "stop" }, { action: loadStopped(ws, node) }, Ord.load);
+  }
+  const allowed = [...rsc.allowed.keys()].sort((a, b) => (a.uname < b.uname ? -1 : a.uname > b.uname ? 1 : 0));
+  for (const node of allowed) {
+    const ls = loadStopped(ws, node);
+    newOrdering(ws, { action: ls }, { rsc, task: "start" }, Ord.load);
+    newOrdering(ws, { action: ls }, { rsc, task: "migrate_to" }, Ord.load);
+  }
+}
+
+function loadStopped(ws: WorkingSet, node: Node): Action {
+  const name = `load_stopped_${node.uname}`;
+  const a = customAction(ws, undefined, name, name, null, true, { pseudo: true });
+  if (!a.node) {
+    a.node = node;
+    a.optional = false;
+  }
+  return a;
 }
 
 function groupInternal(ws: WorkingSet, rsc: Resource): void {

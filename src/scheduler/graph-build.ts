@@ -41,7 +41,7 @@ export function buildGraph(ws: WorkingSet): TransitionGraph {
     for (const c of r.children) addRsc(c);
   };
   for (const r of ws.resources) addRsc(r);
-  for (const a of ws.actions) add(a);
+  for (const a of [...ws.actions].reverse()) add(a);
   return {
     clusterDelay: ws.options.get("cluster-delay") ?? "60s",
     stonithTimeout: ws.options.get("stonith-timeout") ?? "60s",
