@@ -51,6 +51,15 @@ test("#default leaves a name unset; an nvpair without value is skipped; overwrit
   assert.deepEqual(Object.fromEntries(into), { "target-role": "Stopped", y: "2", z: "9" });
 });
 
+test("#default removes the value so far, and a later nvpair may set it again (crm_simulate)", () => {
+  const node = parseXml(`<node id="1" uname="n1">
+    <instance_attributes id="hi" score="2"><nvpair id="a" name="k" value="62"/><nvpair id="b" name="k" value="#default"/></instance_attributes>
+    <instance_attributes id="mid" score="1"><nvpair id="c" name="k" value="#default"/><nvpair id="d" name="k" value="50"/><nvpair id="e" name="k" value="51"/></instance_attributes>
+    <instance_attributes id="lo" score="0"><nvpair id="f" name="j" value="1"/><nvpair id="g" name="j" value="#default"/></instance_attributes>
+  </node>`);
+  assert.deepEqual(Object.fromEntries(evaluateNvsets(node, "instance_attributes", { now: NOW })), { k: "50" });
+});
+
 test("cluster options: cib-bootstrap-options always first; date rules pick sets (date-2/date-3 style)", () => {
   const crm = parseXml(`<crm_config>
     <cluster_property_set id="overrides" score="2">

@@ -1,6 +1,7 @@
-// Differential test: many generated rules are evaluated by pacer and by Pacemaker's own
-// crm_simulate (one location constraint per rule; the allocation score shows whether the rule
-// matched on each node). Skipped when crm_simulate is not installed (.ci/setup installs it).
+// Differential tests: many generated rules and attribute sets are evaluated by pacer and by
+// Pacemaker's own crm_simulate, one location constraint per case; the allocation scores show
+// what Pacemaker decided on each node. Skipped when crm_simulate is not installed (.ci/setup
+// installs it). Another seed explores other cases: PACER_ORACLE_SEED=n npm test
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -8,8 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { evaluateRule } from "../src/cib/rules/index.js";
+import { evaluateNvsets } from "../src/cib/nvset.js";
 import { escapeAttr, parseXml, type XmlElement } from "../src/cib/xml.js";
 import { parseIsoDate } from "../src/cib/iso8601.js";
+import { parseScore } from "../src/cib/score.js";
 
 function hasCrmSimulate(): boolean {
   try {
@@ -20,7 +23,6 @@ function hasCrmSimulate(): boolean {
   }
 }
 const skip = hasCrmSimulate() ? false : "crm_simulate is not installed";
-// Another seed explores other cases: PACER_ORACLE_SEED=n npm test
 const SEED = Number(process.env.PACER_ORACLE_SEED ?? 20_250_101);
 
 /** Deterministic pseudo-random choices (mulberry32), so a failure is reproducible. */
@@ -31,64 +33,84 @@ function chooser(seed: number) {
     let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) % n);
+    return ((t ^ (t >>> 14)) >>> 0) % n;
   };
   return { next, pick: <T>(a: readonly T[]): T => a[next(a.length)] };
 }
 
-interface Case {
-  /** Rule body (conditions); "ID" stands for a per-case prefix, in ids and attribute names,
-   * since all cases share the two nodes. */
-  rule: string;
-  node1: Record<string, string>;
-  node2: Record<string, string>;
-}
-
+/** "ID" in generated XML stands for a per-case prefix (ids, attribute names): all cases share
+ * one CIB and its two nodes. */
 const perCase = (text: string, i: number) => text.replaceAll("ID", `c${i}`);
 const perCaseAttrs = (attrs: Record<string, string>, i: number) => Object.fromEntries(Object.entries(attrs).map(([k, v]) => [perCase(k, i), v]));
+const nvpairs = (attrs: Record<string, string>, prefix: string) =>
+  Object.entries(attrs).map(([k, v], i) => `<nvpair id="${prefix}-${i}" name="${escapeAttr(k)}" value="${escapeAttr(v)}"/>`).join("");
 
-/** Run crm_simulate on one CIB holding every case; return "matched" per case and node. */
-function pacemakerVerdicts(cases: Case[], now: string): Map<string, boolean> {
-  const nvpairs = (attrs: Record<string, string>, prefix: string) =>
-    Object.entries(attrs).map(([k, v], i) => `<nvpair id="${prefix}-${i}" name="${escapeAttr(k)}" value="${escapeAttr(v)}"/>`).join("");
-  let resources = "";
-  let constraints = "";
-  let n1 = "";
-  let n2 = "";
-  cases.forEach((c, i) => {
-    resources += `<primitive class="ocf" id="r${i}" provider="heartbeat" type="Dummy"/>`;
-    constraints += `<rsc_location id="l${i}" rsc="r${i}"><rule id="ru${i}" score="5">${perCase(c.rule, i)}</rule></rsc_location>`;
-    n1 += nvpairs(perCaseAttrs(c.node1, i), `a${i}`);
-    n2 += nvpairs(perCaseAttrs(c.node2, i), `b${i}`);
-  });
+interface CibParts {
+  resources: string;
+  constraints: string;
+  node1: string; // children of <node id="1">
+  node2: string;
+}
+
+/** Run crm_simulate -s at `now`; return the allocation score text per "case/node". */
+function pacemakerScores(parts: CibParts, now: string, count: number): Map<string, string> {
   const cib = `<cib validate-with="none" epoch="1" num_updates="0" admin_epoch="0" have-quorum="1" dc-uuid="1"><configuration>
 <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
-<nodes><node id="1" uname="node1"><instance_attributes id="n1">${n1}</instance_attributes></node><node id="2" uname="node2"><instance_attributes id="n2">${n2}</instance_attributes></node></nodes>
-<resources>${resources}</resources><constraints>${constraints}</constraints></configuration>
+<nodes><node id="1" uname="node1">${parts.node1}</node><node id="2" uname="node2">${parts.node2}</node></nodes>
+<resources>${parts.resources}</resources><constraints>${parts.constraints}</constraints></configuration>
 <status><node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/><node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
   const dir = mkdtempSync(join(tmpdir(), "pacer-oracle-"));
   try {
     const file = join(dir, "cib.xml");
     writeFileSync(file, cib);
     const out = execFileSync("crm_simulate", ["-x", file, "-s", "-t", now], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 60_000, env: { ...process.env, TZ: "UTC" } });
-    const verdicts = new Map<string, boolean>();
-    for (const m of out.matchAll(/^pcmk__primitive_assign: r(\d+) allocation score on (node\d): (\S+)/gm)) verdicts.set(`${m[1]}/${m[2]}`, m[3] === "5");
-    assert.equal(verdicts.size, cases.length * 2, "crm_simulate scored every case");
-    return verdicts;
+    const scores = new Map<string, string>();
+    for (const m of out.matchAll(/^pcmk__primitive_assign: r(\d+) allocation score on (node\d): (\S+)/gm)) scores.set(`${m[1]}/${m[2]}`, m[3]);
+    assert.equal(scores.size, count * 2, "crm_simulate scored every case");
+    return scores;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function compare(cases: Case[], now: string): string[] {
-  const verdicts = pacemakerVerdicts(cases, now);
+// --- rules -----------------------------------------------------------------------------------
+
+interface RuleCase {
+  rule: string; // conditions inside the rule
+  node1: Record<string, string>;
+  node2: Record<string, string>;
+  params?: Record<string, string>;
+  meta?: Record<string, string>;
+}
+
+function compareRules(cases: RuleCase[], now: string): string[] {
+  const parts: CibParts = { resources: "", constraints: "", node1: "", node2: "" };
+  let n1 = "";
+  let n2 = "";
+  cases.forEach((c, i) => {
+    const ia = c.params ? `<instance_attributes id="r${i}-ia">${nvpairs(c.params, `r${i}-p`)}</instance_attributes>` : "";
+    const ma = c.meta ? `<meta_attributes id="r${i}-ma">${nvpairs(c.meta, `r${i}-m`)}</meta_attributes>` : "";
+    parts.resources += `<primitive class="ocf" id="r${i}" provider="heartbeat" type="Dummy">${ia}${ma}</primitive>`;
+    parts.constraints += `<rsc_location id="l${i}" rsc="r${i}"><rule id="ru${i}" score="5">${perCase(c.rule, i)}</rule></rsc_location>`;
+    n1 += nvpairs(perCaseAttrs(c.node1, i), `a${i}`);
+    n2 += nvpairs(perCaseAttrs(c.node2, i), `b${i}`);
+  });
+  parts.node1 = `<instance_attributes id="n1">${n1}</instance_attributes>`;
+  parts.node2 = `<instance_attributes id="n2">${n2}</instance_attributes>`;
+  const scores = pacemakerScores(parts, now, cases.length);
   const mismatches: string[] = [];
   const at = parseIsoDate(now)!;
   cases.forEach((c, i) => {
     const rule: XmlElement = parseXml(`<rule id="ru${i}" score="5">${perCase(c.rule, i)}</rule>`);
     for (const [name, attrs] of [["node1", c.node1], ["node2", c.node2]] as const) {
-      const mine = evaluateRule(rule, { now: at, node: new Map(Object.entries(perCaseAttrs(attrs, i))) }).matched;
-      const theirs = verdicts.get(`${i}/${name}`);
+      const ctx = {
+        now: at,
+        node: new Map(Object.entries({ "#uname": name, ...perCaseAttrs(attrs, i) })),
+        params: new Map(Object.entries(c.params ?? {})),
+        meta: new Map(Object.entries(c.meta ?? {})),
+      };
+      const mine = evaluateRule(rule, ctx).matched;
+      const theirs = scores.get(`${i}/${name}`) === "5";
       if (mine !== theirs) mismatches.push(`${name} ${JSON.stringify(attrs)} ${c.rule}: pacemaker ${theirs}, pacer ${mine}`);
     }
   });
@@ -101,17 +123,32 @@ const VERSIONS = ["3", "3.4", "10", "1.10", "1.9", "", "10.0", "007", "1.2.3", "
 const OPERATIONS = ["lt", "gt", "lte", "gte", "eq", "ne", "defined", "not_defined"];
 const TYPES = [undefined, undefined, "string", "integer", "number", "version"];
 
-test("attribute expressions agree with crm_simulate", { skip }, () => {
+test("attribute expressions, value-source and boolean-op agree with crm_simulate", { skip }, () => {
   const { next, pick } = chooser(SEED);
-  const cases: Case[] = [];
-  for (let i = 0; i < 200; i++) {
-    const type = pick(TYPES);
-    const pool = type === "version" ? VERSIONS : VALUES;
-    const value = next(10) === 0 ? undefined : pick(pool);
-    const attrs = `attribute="ID-t" operation="${pick(OPERATIONS)}"${value === undefined ? "" : ` value="${escapeAttr(value)}"`}${type ? ` type="${type}"` : ""}`;
-    cases.push({ rule: `<expression id="ID" ${attrs}/>`, node1: { "ID-t": pick(pool) }, node2: next(5) === 0 ? {} : { "ID-t": pick(pool) } });
+  const cases: RuleCase[] = [];
+  for (let i = 0; i < 250; i++) {
+    const c: RuleCase = { rule: "", node1: {}, node2: {}, params: { p: pick(VALUES) }, meta: { m: pick(VALUES) } };
+    const expression = (k: number) => {
+      const type = pick(TYPES);
+      const pool = type === "version" ? VERSIONS : VALUES;
+      const source = pick([undefined, undefined, undefined, "literal", "param", "meta"]);
+      let value: string | undefined = next(10) === 0 ? undefined : pick(pool);
+      if (source === "param") value = pick(["p", "p", "nosuch"]);
+      if (source === "meta") value = pick(["m", "m", "nosuch"]);
+      if (type === "version") c.params!.p = c.meta!.m = pick(VERSIONS);
+      const attr = `ID-t${k}`;
+      c.node1[attr] = pick(pool);
+      if (next(5) !== 0) c.node2[attr] = pick(pool);
+      return `<expression id="ID-${k}" attribute="${attr}" operation="${pick(OPERATIONS)}"${value === undefined ? "" : ` value="${escapeAttr(value)}"`}${type ? ` type="${type}"` : ""}${source ? ` value-source="${source}"` : ""}/>`;
+    };
+    const shape = next(4);
+    if (shape === 0) c.rule = `<rule id="ID-r" boolean-op="${pick(["and", "or"])}">${expression(1)}${expression(2)}</rule>${expression(3)}`;
+    else if (shape === 1) c.rule = `${expression(1)}${expression(2)}`;
+    else c.rule = expression(1);
+    if (shape === 1 && next(2) === 0) c.rule = `<rule id="ID-o" boolean-op="or">${c.rule}</rule>`;
+    cases.push(c);
   }
-  assert.deepEqual(compare(cases, "2019-09-22 13:05:00Z"), []);
+  assert.deepEqual(compareRules(cases, "2019-09-22 13:05:00Z"), []);
 });
 
 test("date_spec fields and date ranges agree with crm_simulate", { skip }, () => {
@@ -123,7 +160,7 @@ test("date_spec fields and date ranges agree with crm_simulate", { skip }, () =>
     return pick([`${a}`, `${Math.min(a, b)}-${Math.max(a, b)}`, `${a}-`, `-${a}`, `${a},${b}`]);
   };
   const dates = ["2018-12-31 23:00:00Z", "2019-01-01 00:30:00Z", "2020-02-29 12:00:00Z", "2019-09-22 13:05:00Z", "2021-01-03 08:00:00Z"];
-  const cases: Case[] = [];
+  const cases: RuleCase[] = [];
   for (let i = 0; i < 300; i++) {
     const [f1, f2] = [pick(fields), pick(fields)];
     const spec = (f1 === f2 ? [f1] : [f1, f2]).map(([f, lo, hi]) => `${f}="${range(lo, hi)}"`).join(" ");
@@ -144,6 +181,59 @@ test("date_spec fields and date ranges agree with crm_simulate", { skip }, () =>
     });
   }
   for (const now of ["2019-09-22 13:05:00Z", "2019-01-01 00:30:00Z", "2021-01-03 08:00:00Z"]) {
-    assert.deepEqual(compare(cases, now), [], `at ${now}`);
+    assert.deepEqual(compareRules(cases, now), [], `at ${now}`);
   }
+});
+
+// --- attribute sets ---------------------------------------------------------------------------
+
+test("node attribute sets (score order, rules, #default, duplicates) agree with crm_simulate", { skip }, () => {
+  const { next, pick } = chooser(SEED + 2);
+  const now = "2019-09-22 13:05:00Z";
+  const count = 150;
+  // Each case: several instance_attributes sets on each node setting the attribute "ID-k";
+  // a location rule with score-attribute="ID-k" shows the merged value as the node's score.
+  const sets = (i: number, node: string) => {
+    let xml = "";
+    const n = 1 + next(4);
+    for (let s = 0; s < n; s++) {
+      const score = pick([undefined, undefined, "0", "1", "2", "-1", "INFINITY", "-INFINITY", "abc", "1.5"]);
+      const rule = pick([
+        "",
+        "",
+        `<rule id="c${i}-${node}-${s}-r" score="0"><date_expression id="c${i}-${node}-${s}-d" operation="gt" start="2019-01-01"/></rule>`,
+        `<rule id="c${i}-${node}-${s}-r" score="0"><date_expression id="c${i}-${node}-${s}-d" operation="lt" end="2019-01-01"/></rule>`,
+      ]);
+      let pairs = "";
+      for (let p = 0, np = next(3); p <= np; p++) {
+        const value = pick([String(1 + next(99)), String(1 + next(99)), "#default", undefined]);
+        pairs += `<nvpair id="c${i}-${node}-${s}-${p}" name="c${i}-k"${value === undefined ? "" : ` value="${value}"`}/>`;
+      }
+      xml += `<instance_attributes id="c${i}-${node}-${s}"${score === undefined ? "" : ` score="${score}"`}>${rule}${pairs}</instance_attributes>`;
+    }
+    return xml;
+  };
+  const parts: CibParts = { resources: "", constraints: "", node1: "", node2: "" };
+  for (let i = 0; i < count; i++) {
+    parts.resources += `<primitive class="ocf" id="r${i}" provider="heartbeat" type="Dummy"/>`;
+    parts.constraints += `<rsc_location id="l${i}" rsc="r${i}"><rule id="ru${i}" score-attribute="c${i}-k"><expression id="e${i}" attribute="c${i}-k" operation="defined"/></rule></rsc_location>`;
+    parts.node1 += sets(i, "n1");
+    parts.node2 += sets(i, "n2");
+  }
+  const scores = pacemakerScores(parts, now, count);
+  const nodes = parseXml(`<nodes><node id="1" uname="node1">${parts.node1}</node><node id="2" uname="node2">${parts.node2}</node></nodes>`);
+  const mismatches: string[] = [];
+  for (const [n, name] of [[0, "node1"], [1, "node2"]] as const) {
+    const attrs = evaluateNvsets(nodes.children[n], "instance_attributes", { now: parseIsoDate(now)! });
+    for (let i = 0; i < count; i++) {
+      const v = attrs.get(`c${i}-k`);
+      const mine = v === undefined ? "0" : String(parseScore(v));
+      const theirs = scores.get(`${i}/${name}`);
+      if (mine !== theirs) {
+        const mySets = nodes.children[n].children.filter((s) => s.attrs.id.startsWith(`c${i}-`));
+        mismatches.push(`${name} case ${i}: pacemaker ${theirs}, pacer ${mine}: ${mySets.map((s) => JSON.stringify(s.attrs) + s.children.map((c) => c.attrs.value ?? c.name).join(",")).join(" | ")}`);
+      }
+    }
+  }
+  assert.deepEqual(mismatches, []);
 });

@@ -4,11 +4,12 @@
 // - sets are taken in order of `score`, highest first (no score = 0); among sets of equal
 //   score the one written LAST comes first (Pacemaker builds the list back to front before a
 //   stable sort) — so of two unscored sets, the second one wins;
-// - within a set, the first nvpair with a name wins;
-// - a value already in the map is kept (unless `overwrite`), so earlier sets win;
-// - a set whose rules are all false is skipped (a set with no rule always applies);
-// - `value="#default"` leaves the name unset (and, with overwrite, removes it);
+// - a value already in the map is kept (unless `overwrite`), so the first nvpair of a name
+//   wins, within a set and across sets;
+// - `value="#default"` removes whatever value the name has so far (from an earlier nvpair of
+//   the same set, an earlier set, or what the caller passed in), so a later one may set it;
 //   an nvpair without a value is skipped;
+// - a set whose rules are all false is skipped (a set with no rule always applies);
 // - for cluster_property_set the set with id "cib-bootstrap-options" always comes first.
 import { CibError } from "./errors.js";
 import { resolveRef, type IdIndex } from "./id-index.js";
@@ -85,15 +86,10 @@ export function evaluateNvsets(
 ): Map<string, string> {
   for (const set of orderedNvsets(parent, setName, index, options.alwaysFirst)) {
     if (!nvsetApplies(set, ctx, index, options.onNextChange)) continue;
-    const seenHere = new Set<string>();
     for (const [name, value] of nvpairsOf(set, index)) {
-      if (value === undefined || seenHere.has(name)) continue;
-      seenHere.add(name);
-      if (value === "#default") {
-        if (options.overwrite) into.delete(name);
-        continue;
-      }
-      if (options.overwrite || !into.has(name)) into.set(name, value);
+      if (value === undefined) continue;
+      if (value === "#default") into.delete(name);
+      else if (options.overwrite || !into.has(name)) into.set(name, value);
     }
   }
   return into;
