@@ -162,6 +162,27 @@ suite("CIB store", () => {
     await store.close();
   });
 
+  test("the typed CIB model checks every commit: a constraint on an unknown resource is refused", async () => {
+    const dir = await stateDir();
+    const store = await open(dir);
+    await store.update(addDummy("d1"));
+    const onUnknown = (cib: XmlElement) =>
+      section(cib, "constraints").children.push(element("rsc_location", { id: "l1", rsc: "nope", node: "node1", score: "10" }));
+    await assert.rejects(store.update(onUnknown), /CIB update refused: <rsc_location id="l1">: rsc "nope" names no resource/);
+    await assert.rejects(
+      store.update((cib) => section(cib, "resources").children.push(element("primitive", { id: "d2", class: "ocf", provider: "pacemaker" }))),
+      /<primitive id="d2">: primitive has no agent type/,
+    );
+    assert.deepEqual(store.version, v(0, 1, 0));
+    await store.close();
+    // without the model check only the structure is verified
+    const lax = await open(dir, { checkModel: false });
+    assert.equal((await lax.update(onUnknown)).kind, "configuration");
+    await lax.close();
+    // and the model check then refuses to load what it would not have committed
+    await assert.rejects(open(dir), /stored CIB .* is invalid:\n  - <rsc_location id="l1"> \(line \d+\): rsc "nope" names no resource/);
+  });
+
   test("replace follows cibadmin --replace: older refused, the pushed version moves one step on", async () => {
     const store = await open(await stateDir());
     await store.update(addDummy("d1"));

@@ -25,6 +25,7 @@ import {
   type CibVersion,
 } from "./cib-version.js";
 import { emptyCib } from "./empty-cib.js";
+import { modelProblems } from "./model-validator.js";
 import { acquireStateLock, type StateLock } from "./state-lock.js";
 
 export const DEFAULT_STATE_DIR = "/var/lib/pacer";
@@ -35,7 +36,9 @@ export interface CibStoreOptions {
   stateDir?: string;
   /** How many earlier configuration versions to keep as cib-N.raw. */
   keepVersions?: number;
-  /** Checks beyond the structural ones (the typed CIB model plugs in here). */
+  /** Check every CIB against the typed model the scheduler reads (default true). */
+  checkModel?: boolean;
+  /** More checks, run after the structural ones and the model's. */
   validators?: CibValidator[];
   /** This node's name, recorded as `update-origin`. */
   origin?: string;
@@ -103,7 +106,7 @@ export class CibStore {
   ) {
     this.current = cib;
     this.currentConfiguration = configurationText(cib);
-    this.validators = [...(options.validators ?? [])];
+    this.validators = validatorsFor(options);
   }
 
   /**
@@ -137,7 +140,7 @@ export class CibStore {
         if (!(err instanceof XmlParseError)) throw err;
         throw new CibLoadError(`stored CIB is unreadable: ${err.message}${await restoreHint(dir, path)}`);
       }
-      const problems = validateCib(cib, options.validators ?? []);
+      const problems = validateCib(cib, validatorsFor(options));
       if (problems.length > 0) {
         throw new CibLoadError(`stored CIB ${path} is invalid:${problems.map((p) => `\n  - ${p.message}`).join("")}${await restoreHint(dir, path)}`);
       }
@@ -295,6 +298,10 @@ export class CibStore {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+function validatorsFor(options: CibStoreOptions): CibValidator[] {
+  return [...(options.checkModel === false ? [] : [modelProblems]), ...(options.validators ?? [])];
 }
 
 /** Pacemaker's on-disk layout: two-space indentation, one element per line. */

@@ -17,12 +17,15 @@ export type CibValidator = (cib: XmlElement) => CibProblem[];
 export const REQUIRED_SECTIONS = ["crm_config", "nodes", "resources", "constraints"] as const;
 
 /**
- * Elements whose `id` names something declared elsewhere instead of declaring an id of its
- * own: a resource in a set, an object in a tag, a role granted to an ACL target.
+ * Elements whose `id` is not an XML ID in Pacemaker's schema: references to something
+ * declared elsewhere (a resource in a set, an object in a tag, a role granted to an ACL
+ * target) and user or group names (ACL targets and groups).
  */
 const ID_REFERENCES: Record<string, readonly string[] | null> = {
   resource_ref: null,
   obj_ref: null,
+  acl_target: null,
+  acl_group: null,
   role: ["acl_target", "acl_user", "acl_group"],
 };
 
