@@ -42,6 +42,7 @@ const observed: [string, number | undefined, number | undefined][] = [
   ["+10", undefined, undefined],
   ["-1", undefined, undefined],
   [".5s", undefined, undefined],
+  [" .5 usec", 0, 0],
   ["s", undefined, undefined],
   ["", undefined, undefined],
   ["PT10S", 10_000, undefined],

@@ -5,12 +5,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { evaluateRule } from "../src/cib/rules/index.js";
 import { evaluateNvsets } from "../src/cib/nvset.js";
-import { escapeAttr, parseXml, type XmlElement } from "../src/cib/xml.js";
+import { child, escapeAttr, parseXml, walk, type XmlElement } from "../src/cib/xml.js";
+import { parseInterval, parseTimeout } from "../src/cib/duration.js";
 import { parseIsoDate } from "../src/cib/iso8601.js";
 import { parseScore } from "../src/cib/score.js";
 
@@ -235,5 +236,55 @@ test("node attribute sets (score order, rules, #default, duplicates) agree with 
       }
     }
   }
+  assert.deepEqual(mismatches, []);
+});
+
+// --- time specs -------------------------------------------------------------------------------
+
+test("operation intervals and timeouts agree with crm_simulate's graph", { skip }, () => {
+  const { next, pick } = chooser(SEED + 3);
+  const numbers = ["10", "1", "0", "1.5", ".5", "010", "+10", "-1", "", "abc", "2147483", "2147484", "4294968", "90", "1..5", "10."];
+  const units = ["", "", "s", "ms", "msec", "us", "usec", "sec", "m", "min", "mins", "h", "hr", "hours", "d", "x", "S", "MIN", "Ms", "sx"];
+  const iso = ["PT10S", "PT1M30S", "P1D", "P2D", "P1W", "P1DT1H", "PT36H", "P1M", "P1Y", "P2Y", "PT0.5S", "PT10s", "P", "PT", "P1WT1S", "P0DT10S", "P3D", "P1Y1D"];
+  const specs: string[] = [];
+  for (let i = 0; i < 150; i++) {
+    specs.push(next(4) === 0 ? pick(iso) : `${pick(["", "", " "])}${pick(numbers)}${pick(["", "", " "])}${pick(units)}`);
+  }
+  const resources = specs
+    .map((s, i) => `<primitive class="ocf" id="r${i}" provider="heartbeat" type="Dummy"><operations><op id="r${i}-m" name="monitor" interval="${escapeAttr(s)}"/><op id="r${i}-s" name="start" interval="0" timeout="${escapeAttr(s)}"/></operations></primitive>`)
+    .join("");
+  const cib = `<cib validate-with="none" epoch="1" num_updates="0" admin_epoch="0" have-quorum="1" dc-uuid="1"><configuration>
+<crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+<nodes><node id="1" uname="node1"/></nodes><resources>${resources}</resources><constraints/></configuration>
+<status><node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+  const dir = mkdtempSync(join(tmpdir(), "pacer-oracle-"));
+  let graph: XmlElement;
+  try {
+    writeFileSync(join(dir, "cib.xml"), cib);
+    execFileSync("crm_simulate", ["-x", join(dir, "cib.xml"), "-S", "-G", join(dir, "graph.xml")], { stdio: "ignore", timeout: 60_000 });
+    graph = parseXml(readFileSync(join(dir, "graph.xml"), "utf8"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const interval = new Map<number, number>();
+  const timeout = new Map<number, number>();
+  for (const op of walk(graph)) {
+    if (op.name !== "rsc_op") continue;
+    const key = /^r(\d+)_(monitor|start)_(\d+)$/.exec(op.attrs.operation_key ?? "");
+    if (!key) continue;
+    const attributes = child(op, "attributes");
+    if (!attributes) continue; // a trigger's copy of the action header
+    const attrs = attributes.attrs;
+    if (key[2] === "monitor" && key[3] !== "0") interval.set(Number(key[1]), Number(key[3]));
+    if (key[2] === "start") timeout.set(Number(key[1]), Number(attrs.CRM_meta_timeout));
+  }
+  const mismatches: string[] = [];
+  specs.forEach((s, i) => {
+    const myInterval = parseInterval(s) || undefined; // 0 and invalid both mean "no recurring op"
+    const myTimeout = parseTimeout(s) ?? 20_000; // Pacemaker's default
+    if (myInterval !== interval.get(i)) mismatches.push(`interval ${JSON.stringify(s)}: pacemaker ${interval.get(i)}, pacer ${myInterval}`);
+    if (myTimeout !== timeout.get(i)) mismatches.push(`timeout ${JSON.stringify(s)}: pacemaker ${timeout.get(i)}, pacer ${myTimeout}`);
+  });
+  assert.equal(timeout.size, specs.length, "every start action is in the graph");
   assert.deepEqual(mismatches, []);
 });

@@ -31,7 +31,6 @@ function plainMsec(text: string): bigint | undefined {
   const m = NUMBER_AND_UNIT.exec(text);
   if (!m) return undefined;
   const lead = /^\d+/.exec(m[1]);
-  if (!lead) return undefined; // ".5s": no integer to read
   const unit = m[2].toLowerCase();
   let multiplier = 1000n;
   let divisor = 1n;
@@ -43,10 +42,13 @@ function plainMsec(text: string): bigint | undefined {
   else if (unit.startsWith("m")) multiplier = 60_000n;
   else if (unit.startsWith("h")) multiplier = 3_600_000n;
   else if (unit !== "" && !/^[\n\r]/.test(unit)) return undefined;
-  let n = BigInt(lead[0]);
+  // ".5": there is no integer to read, and Pacemaker carries on with -1, which only survives as
+  // 0 through the microsecond division (observed: ".5s" is invalid, ".5 usec" is 0).
+  let n = lead ? BigInt(lead[0]) : -1n;
   if (n > INT64_MAX) n = INT64_MAX; // strtoll saturates
   if (n > INT64_MAX / multiplier) return INT64_MAX;
-  return (n * multiplier) / divisor;
+  const ms = (n * multiplier) / divisor; // bigint division truncates toward zero, as in C
+  return ms < 0n ? undefined : ms;
 }
 
 /**
