@@ -72,6 +72,11 @@ function updateRunnable(ws: WorkingSet, rsc: Resource, action: Action): void {
     action.runnable = false;
     return;
   }
+  if (!rsc.managed && action.interval === 0) {
+    // Nothing is ever required of an unmanaged resource (re-applied at every lookup).
+    action.optional = true;
+    return;
+  }
   if (!node.online && node.kind !== "guest") {
     action.runnable = false;
     if (rsc.managed && action.task === "stop" && !node.unclean) fenceNode(node, "resource actions are unrunnable");

@@ -2,8 +2,8 @@
 // the assigned node (stop/start, recovery of failures, moves), probes where its state is
 // unknown, recurring monitors; group pseudo-actions bracket their members' actions.
 import { Ord, Role, type Action, type Node, type Resource, type WorkingSet } from "./types.js";
-import { customAction, findActionsExact, opKey, setReason, startAction, stopAction } from "./actions.js";
-import { newOrdering } from "./ordering.js";
+import { customAction, findActions, findActionsExact, opKey, setReason, startAction, stopAction } from "./actions.js";
+import { newOrdering, orderActions } from "./ordering.js";
 import { canRunResources } from "./unpack-nodes.js";
 import { newColocation } from "./constraints.js";
 import { INFINITY } from "../cib/score.js";
@@ -135,6 +135,57 @@ function createPrimitiveActions(ws: WorkingSet, rsc: Resource): void {
   } else if (rsc.nextRole !== Role.Stopped || !rsc.managed) {
     const start = startAction(ws, rsc, chosen, true);
     recurring(ws, rsc, start, chosen);
+    recurringStopped(ws, rsc, chosen);
+  } else {
+    recurringStopped(ws, rsc, null);
+  }
+}
+
+/** Turn the (active) recurring op with this key on the node into its cancellation. */
+function cancelAction(ws: WorkingSet, rsc: Resource, name: string, interval: number, node: Node): Action {
+  const a = customAction(ws, rsc, opKey(rsc.id, name, interval), "cancel", node, false, { interval });
+  a.task = "cancel";
+  a.cancelOf = name;
+  a.meta.set("operation", name);
+  return a;
+}
+
+/** Monitors with role="Stopped" run on every node where the resource should not run. */
+function recurringStopped(ws: WorkingSet, rsc: Resource, node: Node | null): void {
+  const seen = new Set<string>();
+  for (const op of rsc.ops) {
+    if (op.role !== Role.Stopped || op.interval === 0) continue;
+    const dup = `${op.name}_${op.interval}`;
+    if (seen.has(dup)) continue;
+    seen.add(dup);
+    if (["start", "stop", "promote", "demote"].includes(op.name)) continue;
+    if (!op.enabled) continue;
+    if (!rsc.unique) continue;
+    const key = opKey(rsc.id, op.name, op.interval);
+    if (node && findActionsExact(rsc.actions, key, node).length) {
+      const cancel = cancelAction(ws, rsc, op.name, op.interval, node);
+      if (rsc.nextRole === Role.Started || rsc.nextRole === Role.Unpromoted) {
+        newOrdering(ws, { action: cancel, rsc }, { rsc, task: "start" }, Ord.runnableLeft);
+      }
+    }
+    for (const stopNode of ws.nodes) {
+      if (node && stopNode === node) continue;
+      const optional = findActionsExact(rsc.actions, key, stopNode).length > 0;
+      const mon = customAction(ws, rsc, key, op.name, stopNode, optional, { interval: op.interval });
+      mon.opConfig = op;
+      mon.meta.set("op_target_rc", "7");
+      if (rsc.managed) {
+        for (const probe of findActions(rsc.actions, opKey(rsc.id, "monitor", 0), stopNode)) orderActions(probe, mon, Ord.runnableLeft);
+      }
+      let stopOptional = true;
+      for (const stop of findActionsExact(rsc.actions, opKey(rsc.id, "stop"), stopNode)) {
+        if (!stop.optional) stopOptional = false;
+        if (!stop.runnable) mon.runnable = false;
+        if (rsc.managed) newOrdering(ws, { rsc, task: "stop", action: stop }, { action: mon }, Ord.impliesThen | Ord.runnableLeft);
+      }
+      if (!optional && stopOptional && !rsc.managed) mon.optional = true;
+      if (!stopNode.online || stopNode.unclean) mon.runnable = false;
+    }
   }
 }
 
@@ -166,6 +217,16 @@ function recurring(ws: WorkingSet, rsc: Resource, start: Action, node: Node | nu
     const existing = node ? findActionsExact(rsc.actions, key, node) : [];
     if (existing.length === 0) optional = false;
     if ((rsc.nextRole === Role.Promoted && op.role === undefined) || (op.role !== undefined && op.role !== rsc.nextRole)) {
+      if (optional && node) {
+        // It runs but is for another role: cancel it.
+        const cancel = cancelAction(ws, rsc, op.name, op.interval, node);
+        let after: string | undefined;
+        if (rsc.role === Role.Unpromoted || rsc.role === Role.Started) {
+          if (rsc.nextRole === Role.Promoted) after = "promote";
+          else if (rsc.nextRole === Role.Stopped) after = "stop";
+        } else if (rsc.role === Role.Promoted) after = "demote";
+        if (after) newOrdering(ws, { action: cancel, rsc }, { rsc, task: after }, Ord.runnableLeft);
+      }
       continue;
     }
     const mon = customAction(ws, rsc, key, op.name, node, optional, { interval: op.interval });
