@@ -14,7 +14,9 @@
 // Deliberate divergences from Pacemaker (which accepts and silently ignores them):
 // - an offset glued to the time ("T00:30:00+02:00") is honoured here; Pacemaker ignores it
 //   and reads the time as local;
-// - trailing text that is not an offset ("2019-07-24T00:30:00garbage") is rejected here.
+// - trailing text that is not an offset ("2019-07-24T00:30:00garbage") is rejected here;
+// - a time of hours only followed by an offset ("2020-05-17T09 +01:00") is 09:00 at +01:00
+//   here; Pacemaker misreads the offset's digits as seconds (08:00:01Z) or rejects it.
 
 export interface IsoDuration {
   years: number;
@@ -197,7 +199,7 @@ export function parseIsoDate(text: string, options: ParseDateOptions = {}): numb
     else {
       const oh = Number(o[2]);
       const om = Number(o[3] ?? 0);
-      if (oh > 23 || om > 59) return undefined;
+      if (oh > 24 || om > 59) return undefined; // observed: +24:00 is accepted, +25:00 is not
       offset = (o[1] === "-" ? -1 : 1) * (oh * 3600 + om * 60);
     }
   }
