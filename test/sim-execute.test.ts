@@ -4,8 +4,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseXml } from "../src/cib/xml.js";
 import { formatPcmkXml } from "../src/cib/pcmk-format.js";
-import { readGraphXml, type TransitionGraph } from "../src/scheduler/graph/index.js";
-import { executeTransition, ExecuteError } from "../src/cli/simulate/execute.js";
+import { readGraphXml, type Synapse, type TransitionGraph } from "../src/scheduler/graph/index.js";
+import { executeTransition, ExecuteError, firePasses } from "../src/cli/simulate/execute.js";
 import { conformanceDir, fixture } from "./helpers/fixtures.js";
 
 /** The items of the "Executing Cluster Transition" section, as printed. */
@@ -63,4 +63,42 @@ test("execute: every regression case reproduces its Executing section (skipped w
     count++;
   }
   assert.ok(count > 600);
+});
+
+test("execute: the pass order equals the plain pass-by-pass walk on random graphs", () => {
+  // The plain rule: walk all synapses in order, fire each whose inputs are confirmed; repeat.
+  const naive = (synapses: Synapse[]): number[] => {
+    const order: number[] = [];
+    const confirmed = new Set<number>();
+    const fired = new Set<number>();
+    for (let progress = true; progress; ) {
+      progress = false;
+      for (const s of synapses) {
+        if (fired.has(s.id) || !s.inputs.every((i) => confirmed.has(i.id))) continue;
+        fired.add(s.id);
+        order.push(s.id);
+        progress = true;
+        for (const a of s.actions) confirmed.add(a.id);
+      }
+    }
+    return order;
+  };
+  let seed = 42;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let round = 0; round < 200; round++) {
+    const n = 1 + Math.floor(random() * 40);
+    const actions = Array.from({ length: n }, (_, i) => ({ kind: "pseudo_event" as const, id: 1000 + i, operation: "x", operationKey: `a${i}`, attributes: {} }));
+    const synapses: Synapse[] = actions.map((a, i) => ({ id: i, actions: [a], inputs: [] }));
+    for (const s of synapses) {
+      const k = Math.floor(random() * 4);
+      for (let j = 0; j < k; j++) {
+        const target = actions[Math.floor(random() * n)];
+        if (target !== s.actions[0] || random() < 0.05) s.inputs.push(target); // rarely a self-loop: never fires
+      }
+    }
+    const order: number[] = [];
+    const fired = firePasses(synapses, (s) => order.push(s.id));
+    assert.deepEqual(order, naive(synapses), `round ${round}`);
+    assert.deepEqual(fired.map((f, i) => (f ? i : -1)).filter((i) => i >= 0).sort((a, b) => a - b), [...order].sort((a, b) => a - b));
+  }
 });

@@ -110,7 +110,11 @@ export function ensureResourceHistory(nodeState: XmlElement, rsc: ResourceRef): 
     return undefined;
   };
   const existing = (rsc.name !== undefined ? lookFor(rsc.name) : undefined) ?? lookFor(rsc.id);
-  if (existing) return existing;
+  return existing ?? createResourceHistory(nodeState, rsc);
+}
+
+/** A new, empty lrm_resource under the executor's name (lrm and lrm_resources made as needed). */
+function createResourceHistory(nodeState: XmlElement, rsc: ResourceRef): XmlElement {
   let lrm = child(nodeState, "lrm");
   if (!lrm) {
     lrm = element("lrm", { id: nodeState.attrs.id });
@@ -123,6 +127,61 @@ export function ensureResourceHistory(nodeState: XmlElement, rsc: ResourceRef): 
   const created = element("lrm_resource", attrs);
   resources.children.push(created);
   return created;
+}
+
+/**
+ * Cached lookups for writing many results into one CIB (a transition can record hundreds of
+ * thousands): node states by name, resource histories by id. Only sees changes made through
+ * it (and those present when an entry is first looked up).
+ */
+export class HistoryIndex {
+  private readonly states = new Map<string, XmlElement>();
+  private readonly histories = new Map<XmlElement, Map<string, XmlElement>>();
+
+  constructor(private readonly cib: XmlElement) {
+    const status = child(cib, "status");
+    for (const s of status?.children ?? []) {
+      if (s.name === "node_state" && s.attrs.uname !== undefined && !this.states.has(s.attrs.uname)) this.states.set(s.attrs.uname, s);
+    }
+  }
+
+  hasNodeState(uname: string): boolean {
+    return this.states.has(uname);
+  }
+
+  nodeState(node: NodeRef): XmlElement {
+    let state = this.states.get(node.uname);
+    if (!state) {
+      state = ensureNodeState(this.cib, node);
+      this.states.set(node.uname, state);
+    }
+    return state;
+  }
+
+  resourceHistory(nodeState: XmlElement, rsc: ResourceRef): XmlElement {
+    let byId = this.histories.get(nodeState);
+    if (!byId) {
+      byId = new Map();
+      for (const lrm of nodeState.children) {
+        if (lrm.name !== "lrm") continue;
+        for (const set of lrm.children) {
+          if (set.name !== "lrm_resources") continue;
+          for (const r of set.children) if (r.name === "lrm_resource" && r.attrs.id !== undefined && !byId.has(r.attrs.id)) byId.set(r.attrs.id, r);
+        }
+      }
+      this.histories.set(nodeState, byId);
+    }
+    const found = (rsc.name !== undefined ? byId.get(rsc.name) : undefined) ?? byId.get(rsc.id);
+    if (found) return found;
+    const created = createResourceHistory(nodeState, rsc);
+    byId.set(created.attrs.id, created);
+    return created;
+  }
+
+  /** Forget a node's cached histories (after its history was removed, e.g. by fencing). */
+  forgetHistory(nodeState: XmlElement): void {
+    this.histories.delete(nodeState);
+  }
 }
 
 /** The highest call-id recorded for a resource on a node (0 if none). */

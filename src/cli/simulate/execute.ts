@@ -8,8 +8,7 @@
 import { cloneElement, walk, type XmlElement } from "../../cib/xml.js";
 import { recordDigests } from "../../cib/digest.js";
 import {
-  ensureNodeState,
-  ensureResourceHistory,
+  HistoryIndex,
   lastCallId,
   OP_STATUS,
   recordNodeDown,
@@ -46,6 +45,7 @@ export class ExecuteError extends Error {
 export function executeTransition(input: XmlElement, graph: TransitionGraph, options: ExecuteOptions = {}): ExecuteResult {
   const now = options.now ?? Math.floor(Date.now() / 1000);
   const cib = cloneElement(input);
+  const index = new HistoryIndex(cib);
   const names = knownResourceNames(cib);
   const nodeIds = configuredNodeIds(cib);
   const lines: string[] = [];
@@ -57,45 +57,120 @@ export function executeTransition(input: XmlElement, graph: TransitionGraph, opt
         lines.push(`Pseudo action:   ${action.operationKey}${action.onNode !== undefined ? ` on ${action.onNode}` : ""}`);
         return;
       case "crm_event":
-        updates += runClusterEvent(cib, action, lines, nodeIds);
+        updates += runClusterEvent(cib, action, lines, nodeIds, index);
         return;
       case "rsc_op":
-        updates += runResourceOp(cib, action, lines, names, now);
+        updates += runResourceOp(action, lines, names, now, index);
         return;
     }
   };
 
-  const confirmed = new Set<number>();
-  const fired = new Set<number>();
-  for (let progress = true; progress; ) {
-    progress = false;
-    for (const synapse of graph.synapses) {
-      if (fired.has(synapse.id)) continue;
-      if (!synapse.inputs.every((i) => confirmed.has(i.id))) continue;
-      fired.add(synapse.id);
-      progress = true;
-      for (const action of synapse.actions) {
-        run(action);
-        confirmed.add(action.id);
-      }
-    }
-  }
+  const fired = firePasses(graph.synapses, (synapse) => synapse.actions.forEach(run));
 
   if (updates > 0) {
     const n = Number.parseInt(cib.attrs.num_updates ?? "0", 10);
     cib.attrs.num_updates = String((Number.isFinite(n) ? n : 0) + updates);
   }
-  return { lines, cib, unfired: graph.synapses.filter((s) => !fired.has(s.id)) };
+  return { lines, cib, unfired: graph.synapses.filter((_, i) => !fired[i]) };
 }
 
-function runClusterEvent(cib: XmlElement, action: GraphAction, lines: string[], nodeIds: Map<string, string>): number {
+/**
+ * Fires synapses in the order the pass rule gives, without walking every synapse once per
+ * pass (a long ordering chain against graph order would need as many passes as links):
+ * synapses that become ready behind the current position wait for the next pass, the others
+ * fire later in this one, always lowest position first. Returns which synapses fired.
+ */
+export function firePasses(synapses: Synapse[], fire: (synapse: Synapse) => void): boolean[] {
+  const waiting = synapses.map((s) => s.inputs.length);
+  const dependents = new Map<number, number[]>();
+  synapses.forEach((s, i) => {
+    for (const input of s.inputs) {
+      const list = dependents.get(input.id);
+      if (list) list.push(i);
+      else dependents.set(input.id, [i]);
+    }
+  });
+  const fired = synapses.map(() => false);
+  let pass = new MinHeap();
+  let next: number[] = [];
+  synapses.forEach((_, i) => {
+    if (waiting[i] === 0) pass.push(i);
+  });
+  while (pass.size > 0) {
+    let position = -1;
+    while (pass.size > 0) {
+      const i = pass.pop();
+      fired[i] = true;
+      position = i;
+      fire(synapses[i]);
+      for (const action of synapses[i].actions) {
+        for (const d of dependents.get(action.id) ?? []) {
+          if (--waiting[d] !== 0 || fired[d]) continue;
+          if (d > position) pass.push(d);
+          else next.push(d);
+        }
+      }
+    }
+    pass = new MinHeap(next);
+    next = [];
+  }
+  return fired;
+}
+
+/** A binary min-heap of synapse positions. */
+class MinHeap {
+  private readonly items: number[];
+
+  constructor(items: number[] = []) {
+    this.items = [...items].sort((a, b) => a - b);
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(value: number): void {
+    const a = this.items;
+    a.push(value);
+    for (let i = a.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (a[parent] <= a[i]) break;
+      [a[parent], a[i]] = [a[i], a[parent]];
+      i = parent;
+    }
+  }
+
+  pop(): number {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l] < a[m]) m = l;
+        if (r < a.length && a[r] < a[m]) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function runClusterEvent(cib: XmlElement, action: GraphAction, lines: string[], nodeIds: Map<string, string>, index: HistoryIndex): number {
   const node = action.onNode ?? "";
   if (action.operation === "stonith") {
     const how = action.attributes.CRM_meta_stonith_action ?? "reboot";
     lines.push(`Fencing ${node} (${how})`);
     if (how === "on") return 0;
     const id = nodeIds.get(node) ?? action.onNodeUuid ?? node;
-    const created = hasNodeState(cib, node) ? 0 : 1;
+    const created = index.hasNodeState(node) ? 0 : 1;
+    const state = index.nodeState({ uname: node, id });
+    index.forgetHistory(state);
     return created + recordNodeDown(cib, { uname: node, id }, "simulate_fencing_action");
   }
   if (action.primitive) lines.push(`Cluster action:  ${action.operation} for ${action.primitive.id} on ${node}`);
@@ -103,7 +178,7 @@ function runClusterEvent(cib: XmlElement, action: GraphAction, lines: string[], 
   return 0;
 }
 
-function runResourceOp(cib: XmlElement, action: GraphAction, lines: string[], names: Set<string>, now: number): number {
+function runResourceOp(action: GraphAction, lines: string[], names: Set<string>, now: number, index: HistoryIndex): number {
   if (action.operation === "probe_again") return 0;
   const where = `action ${action.id} (${action.operationKey})`;
   const p = action.primitive;
@@ -121,9 +196,9 @@ function runResourceOp(cib: XmlElement, action: GraphAction, lines: string[], na
   const targetRc = Number.parseInt(action.attributes.CRM_meta_op_target_rc ?? "0", 10) || 0;
   // Routed actions (remote and guest nodes) are recorded under the node's name as its id.
   const nodeId = action.routerNode !== undefined ? action.onNode : action.onNodeUuid ?? action.onNode;
-  const created = hasNodeState(cib, action.onNode) ? 0 : 1;
-  const nodeState = ensureNodeState(cib, { uname: action.onNode, id: nodeId });
-  const history = ensureResourceHistory(nodeState, { id: p.id, name, class: p.class, provider: p.provider, type: p.type });
+  const created = index.hasNodeState(action.onNode) ? 0 : 1;
+  const nodeState = index.nodeState({ uname: action.onNode, id: nodeId });
+  const history = index.resourceHistory(nodeState, { id: p.id, name, class: p.class, provider: p.provider, type: p.type });
   const callId = lastCallId(history) + 1;
   const key = transitionKey(callId, -1, targetRc, FAKE_UUID);
   recordOperation(history, p.id, {
@@ -144,10 +219,6 @@ function runResourceOp(cib: XmlElement, action: GraphAction, lines: string[], na
   return created + 1;
 }
 
-function hasNodeState(cib: XmlElement, uname: string): boolean {
-  const status = cib.children.find((c) => c.name === "status");
-  return status !== undefined && status.children.some((c) => c.name === "node_state" && c.attrs.uname === uname);
-}
 
 /**
  * Names the scheduler knows resources by, as far as the executor needs them: primitives that
