@@ -244,7 +244,9 @@ export function parseIsoDuration(text: string): IsoDuration | undefined {
 /** Add a duration to an instant: years (keeping the day of the year), then months (keeping the
  * day of the month, clamped to the month's end), then days, then seconds — the order and
  * clamping Pacemaker's `iso8601 -p` shows ("2004-02-29/P1Y" ends 2005-03-01, "2005-01-31/P1M"
- * ends 2005-02-28). Subtracting is adding a negated duration. */
+ * ends 2005-02-28). Subtracting (sign -1) applies the same steps backwards.
+ * Known difference: from day 366 of a leap year, Pacemaker ignores the months of a duration
+ * that also has years ("2004-12-31/P1Y1M" ends 2005-12-31; here 2006-01-31). */
 export function addDuration(epochSeconds: number, d: IsoDuration, sign: 1 | -1 = 1): number {
   let days = Math.floor(epochSeconds / DAY);
   const sod = epochSeconds - days * DAY;
@@ -252,7 +254,10 @@ export function addDuration(epochSeconds: number, d: IsoDuration, sign: 1 | -1 =
     const { year } = civilFromDays(days);
     const yd = days - daysFromCivil(year, 1, 1) + 1;
     const ny = year + sign * d.years;
-    days = daysFromCivil(ny, 1, 1) + Math.min(yd, daysInYear(ny)) - 1;
+    // Day 366 of a leap year: going forward it becomes the last day of the target year,
+    // going back the first day of the year after it (both observed with iso8601 -p:
+    // 2004-12-31/P1Y ends 2005-12-31, P1Y/2004-12-31 starts 2004-01-01).
+    days = daysFromCivil(ny, 1, 1) + (sign > 0 ? Math.min(yd, daysInYear(ny)) : yd) - 1;
   }
   if (d.months !== 0) {
     const { year, month, day } = civilFromDays(days);
