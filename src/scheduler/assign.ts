@@ -130,7 +130,203 @@ function banInsufficientCapacity(ws: WorkingSet, rsc: Resource): void {
 
 export function assign(ws: WorkingSet, rsc: Resource, prefer: Node | null, log: ScoreLog): Node | null {
   if (rsc.kind === "group") return assignGroup(ws, rsc, prefer, log);
+  if (rsc.kind === "clone") return assignClone(ws, rsc, prefer, log);
   return assignPrimitive(ws, rsc, prefer, log);
+}
+
+// ---- clones ----
+
+function showScoresTree(log: ScoreLog, fn: string, rsc: Resource): void {
+  if (rsc.orphan) return;
+  showScores(log, fn, rsc);
+  for (const c of rsc.children) showScoresTree(log, fn, c);
+}
+
+/** Where an instance (primitive or group) has been assigned. */
+function instanceLocation(inst: Resource): Node | undefined {
+  if (inst.kind === "primitive") return inst.assigned ?? undefined;
+  for (const c of inst.children) if (c.assigned) return c.assigned;
+  return undefined;
+}
+
+function leavesOf(r: Resource): Resource[] {
+  return r.children.length ? r.children.flatMap(leavesOf) : [r];
+}
+
+function instanceCurrent(r: Resource): { node: Node | undefined; count: number } {
+  const nodes = new Set<Node>();
+  for (const l of leavesOf(r)) for (const n of l.runningOn) nodes.add(n);
+  return { node: [...nodes][0], count: nodes.size };
+}
+
+function compareInstances(clone: Resource, a: Resource, b: Resource): number {
+  const ca = instanceCurrent(a);
+  const cb = instanceCurrent(b);
+  if (ca.count > 0 && cb.count > 0) {
+    if (ca.count < cb.count) return -1;
+    if (ca.count > cb.count) return 1;
+  }
+  let n1 = ca.node;
+  let n2 = cb.node;
+  let can1 = true;
+  let can2 = true;
+  if (n1) {
+    const w = a.allowed.get(n1);
+    if (w === undefined || w < 0) {
+      n1 = undefined;
+      can1 = false;
+    }
+  }
+  if (n2) {
+    const w = b.allowed.get(n2);
+    if (w === undefined || w < 0) {
+      n2 = undefined;
+      can2 = false;
+    }
+  }
+  if (can1 && !can2) return -1;
+  if (!can1 && can2) return 1;
+  if (a.priority !== b.priority) return a.priority > b.priority ? -1 : 1;
+  if (!n1 && !n2) return 0;
+  if (!n1) return 1;
+  if (!n2) return -1;
+  const av1 = available(n1);
+  const av2 = available(n2);
+  if (av1 && !av2) return -1;
+  if (!av1 && av2) return 1;
+  const t1 = clone.allowed.has(n1) ? n1 : undefined;
+  const t2 = clone.allowed.has(n2) ? n2 : undefined;
+  if (!t1 && !t2) return 0;
+  if (!t1) return 1;
+  if (!t2) return -1;
+  const cnt = clone.instanceCount!;
+  const k1 = cnt.get(t1) ?? 0;
+  const k2 = cnt.get(t2) ?? 0;
+  if (k1 !== k2) return k1 < k2 ? -1 : 1;
+  const f1 = leavesOf(a).some((l) => l.failed);
+  const f2 = leavesOf(b).some((l) => l.failed);
+  if (f1 && !f2) return 1;
+  if (!f1 && f2) return -1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function addToAll(rsc: Resource, node: Node, score: number): void {
+  const cur = rsc.allowed.get(node);
+  if (cur !== undefined) rsc.allowed.set(node, addScores(cur, score));
+  for (const c of rsc.children) addToAll(c, node, score);
+}
+
+function canRunInstance(clone: Resource, inst: Resource, limit: number): void {
+  for (const node of [...inst.allowed.keys()]) {
+    let ok = false;
+    if (available(node) && !inst.orphan) {
+      const parentWeight = clone.allowed.get(node);
+      if (parentWeight === undefined) ok = false;
+      else if (parentWeight < 0) {
+        addToAll(inst, node, parentWeight);
+        continue;
+      } else if ((clone.instanceCount!.get(node) ?? 0) < limit) ok = true;
+    }
+    if (!ok) addToAll(inst, node, -INFINITY);
+  }
+}
+
+function assignInstance(ws: WorkingSet, clone: Resource, inst: Resource, prefer: Node | null, allColoc: boolean, limit: number, log: ScoreLog): boolean {
+  if (!inst.provisional) return instanceCurrent(inst).node !== undefined || inst.assigned !== null;
+  if (inst.allocating) return false;
+  appendParentColocations(clone, inst, allColoc);
+  if (prefer) {
+    const w = inst.allowed.get(prefer);
+    if (w === undefined || w < 0) return false;
+  }
+  canRunInstance(clone, inst, limit);
+  const backup = new Map(inst.allowed);
+  let chosen = assign(ws, inst, prefer, log);
+  if (chosen && prefer && chosen !== prefer) {
+    inst.allowed = backup;
+    unassign(inst);
+    chosen = null;
+  }
+  if (chosen) clone.instanceCount!.set(chosen, (clone.instanceCount!.get(chosen) ?? 0) + 1);
+  return chosen !== null;
+}
+
+function unassign(r: Resource): void {
+  if (r.assigned) {
+    r.assigned.numResources--;
+    for (const [k, v] of r.utilization) r.assigned.utilization.set(k, (r.assigned.utilization.get(k) ?? 0) + v);
+  }
+  r.assigned = null;
+  r.provisional = true;
+  r.nextRole = Role.Unknown;
+  for (const c of r.children) unassign(c);
+}
+
+const appended = new WeakSet<Resource>();
+
+function appendParentColocations(clone: Resource, inst: Resource, all: boolean): void {
+  if (appended.has(inst)) return;
+  appended.add(inst);
+  const target = inst.kind === "group" ? inst : inst;
+  for (const c of clone.thisWith) if (all || c.score < 0 || c.score === INFINITY) target.thisWith.unshift(c);
+  for (const c of clone.withThis) {
+    if (!(c.influence || inst.runningOn.length === 0)) continue;
+    if (all || c.score < 0) target.withThis.unshift(c);
+  }
+}
+
+function assignClone(ws: WorkingSet, rsc: Resource, prefer: Node | null, log: ScoreLog): Node | null {
+  if (!rsc.provisional) return null;
+  if (rsc.allocating) return null;
+  rsc.allocating = true;
+  for (const c of [...rsc.thisWith]) assign(ws, c.primary, prefer, log);
+  for (const c of [...rsc.withThis]) {
+    if (!hasInfluence(c)) continue;
+    rsc.allowed = addColocatedNodeScores(c.dependent, rsc.id, rsc.allowed, c.nodeAttribute, c.score / INFINITY, { rollback: true, positive: true });
+  }
+  showScoresTree(log, "pcmk__clone_allocate", rsc);
+  rsc.instanceCount = new Map();
+  const settings = rsc.clone!;
+  rsc.children = mergeSortStable(rsc.children, (a, b) => compareInstances(rsc, a, b));
+  distribute(ws, rsc, settings.max, settings.nodeMax, log);
+  rsc.provisional = false;
+  rsc.allocating = false;
+  return null;
+}
+
+function mergeSortStable<T>(list: T[], cmp: (a: T, b: T) => number): T[] {
+  return mergeSort(list, cmp);
+}
+
+function distribute(ws: WorkingSet, clone: Resource, max: number, perHostMax: number, log: ScoreLog): void {
+  let allocated = 0;
+  let availableNodes = 0;
+  const nodes = [...clone.allowed.keys()];
+  for (const n of nodes) {
+    clone.instanceCount!.set(n, 0);
+    if (available(n)) availableNodes++;
+  }
+  const allColoc = max < availableNodes;
+  let loopMax = availableNodes ? Math.floor(max / availableNodes) : 0;
+  if (loopMax < 1) loopMax = 1;
+  for (const child of clone.children) {
+    if (allocated >= max) break;
+    const cur = instanceCurrent(child);
+    if (cur.count === 0 || !child.provisional || leavesOf(child).some((l) => l.failed)) continue;
+    const node = cur.node!;
+    const w = clone.allowed.get(node);
+    if (!available(node) || (child.allowed.get(node) ?? -INFINITY) < 0) continue;
+    if (w !== undefined && (clone.instanceCount!.get(node) ?? 0) >= loopMax) continue;
+    if (assignInstance(ws, clone, child, node, allColoc, perHostMax, log)) allocated++;
+  }
+  for (const child of clone.children) {
+    if (!child.provisional) continue;
+    if (allocated >= max) {
+      resourceLocation(ws, child, null, -INFINITY, "clone:limit_reached");
+      continue;
+    }
+    if (assignInstance(ws, clone, child, null, allColoc, perHostMax, log)) allocated++;
+  }
 }
 
 function showScores(log: ScoreLog, fn: string, rsc: Resource): void {
@@ -207,6 +403,21 @@ function colocationPrimaryMember(primary: Resource, c: Colocation): Resource[] {
 }
 
 function applyColocationScore(dependent: Resource, primary: Resource, c: Colocation): void {
+  if (primary.kind === "clone") {
+    if (primary.provisional) return;
+    if (c.score >= INFINITY) {
+      // Mandatory: only nodes where some (unblocked) instance will run remain.
+      const affected = new Set<Node>();
+      for (const inst of primary.children) {
+        const n = instanceLocation(inst);
+        if (n && !leavesOf(inst).some((l) => l.blocked)) affected.add(n);
+      }
+      for (const n of [...dependent.allowed.keys()]) if (!affected.has(n)) dependent.allowed.set(n, -INFINITY);
+      return;
+    }
+    for (const inst of primary.children) applyColocationScore(dependent, inst, c);
+    return;
+  }
   for (const p of colocationPrimaryMember(primary, c)) {
     if (!colocationAffects(dependent, p, c)) continue;
     colocationMatch(dependent, p, c);

@@ -63,7 +63,55 @@ export function createResourceActions(ws: WorkingSet): void {
   for (const r of ws.resources) createActions(ws, r);
 }
 
+/** Whether an instance (or any of its members) stops, starts, or is active. */
+function pseudoStatus(rsc: Resource, st: { stopping: boolean; starting: boolean; active: boolean }): void {
+  if (rsc.children.length) {
+    for (const c of rsc.children) pseudoStatus(c, st);
+    return;
+  }
+  if (rsc.runningOn.length) st.active = true;
+  for (const a of [...rsc.actions].reverse()) {
+    if (st.starting && st.stopping) return;
+    if (a.optional) continue;
+    if (!a.pseudo && !a.runnable) continue;
+    if (a.task === "stop") st.stopping = true;
+    else if (a.task === "start" && a.runnable) st.starting = true;
+  }
+}
+
+function pseudoAction(ws: WorkingSet, rsc: Resource, task: string, optional: boolean, runnable: boolean): Action {
+  const a = customAction(ws, rsc, opKey(rsc.id, task), task, null, optional, { pseudo: true });
+  a.pseudo = true;
+  if (runnable) a.runnable = true;
+  return a;
+}
+
+function createCloneActions(ws: WorkingSet, rsc: Resource): void {
+  let starting = false;
+  let stopping = false;
+  let active = false;
+  for (const c of rsc.children) {
+    createActions(ws, c);
+    const st = { stopping: false, starting: false, active: false };
+    pseudoStatus(c, st);
+    if (st.active) active = true;
+    if (st.starting) starting = true;
+    if (st.stopping) stopping = true;
+  }
+  pseudoAction(ws, rsc, "start", !starting, true);
+  const started = pseudoAction(ws, rsc, "running", !starting, false);
+  started.priority = INFINITY;
+  started.runnable = active || starting;
+  pseudoAction(ws, rsc, "stop", !stopping, true);
+  const stopped = pseudoAction(ws, rsc, "stopped", !stopping, true);
+  stopped.priority = INFINITY;
+}
+
 function createActions(ws: WorkingSet, rsc: Resource): void {
+  if (rsc.kind === "clone") {
+    createCloneActions(ws, rsc);
+    return;
+  }
   if (rsc.kind === "group") {
     for (const c of rsc.children) createActions(ws, c);
     const start = startAction(ws, rsc, null, true);
@@ -244,7 +292,30 @@ export function createInternalOrderings(ws: WorkingSet): void {
   for (const r of ws.resources) internalFor(ws, r);
 }
 
+function cloneInternal(ws: WorkingSet, rsc: Resource): void {
+  newOrdering(ws, { rsc, task: "stopped" }, { rsc, task: "start" }, Ord.optional);
+  newOrdering(ws, { rsc, task: "start" }, { rsc, task: "running" }, Ord.runnableLeft);
+  newOrdering(ws, { rsc, task: "stop" }, { rsc, task: "stopped" }, Ord.runnableLeft);
+  const ordered = rsc.clone!.ordered;
+  const children = ordered ? [...rsc.children].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) : rsc.children;
+  let last: Resource | undefined;
+  for (const child of children) {
+    internalFor(ws, child);
+    newOrdering(ws, { rsc, task: "start" }, { rsc: child, task: "start" }, Ord.runnableLeft | Ord.impliesFirstPrinted);
+    newOrdering(ws, { rsc: child, task: "start" }, { rsc, task: "running" }, Ord.impliesThenPrinted);
+    if (ordered && last) newOrdering(ws, { rsc: last, task: "start" }, { rsc: child, task: "start" }, Ord.optional);
+    newOrdering(ws, { rsc, task: "stop" }, { rsc: child, task: "stop" }, Ord.impliesFirstPrinted);
+    newOrdering(ws, { rsc: child, task: "stop" }, { rsc, task: "stopped" }, Ord.impliesThenPrinted);
+    if (ordered && last) newOrdering(ws, { rsc: child, task: "stop" }, { rsc: last, task: "stop" }, Ord.optional);
+    last = child;
+  }
+}
+
 function internalFor(ws: WorkingSet, rsc: Resource): void {
+  if (rsc.kind === "clone") {
+    cloneInternal(ws, rsc);
+    return;
+  }
   if (rsc.kind === "group") {
     groupInternal(ws, rsc);
     return;

@@ -26,7 +26,8 @@ export function buildGraph(ws: WorkingSet): TransitionGraph {
     if (dumped.has(a) || !shouldAdd(a)) return;
     dumped.add(a);
     const syn: Synapse = { id: synapses.length, actions: [toGraph(a)], inputs: [] };
-    const prio = a.rsc ? a.rsc.priority : 0;
+    let prio = a.rsc ? a.rsc.priority : 0;
+    if ((a.priority ?? 0) > prio) prio = a.priority!;
     if (prio > 0) syn.priority = prio;
     for (const input of a.before) {
       if (shouldAddInput(a, input, dumped, linkDumped)) {
@@ -37,6 +38,11 @@ export function buildGraph(ws: WorkingSet): TransitionGraph {
     synapses.push(syn);
   };
   const addRsc = (r: Resource) => {
+    if (r.kind === "clone") {
+      for (const c of r.children) addRsc(c);
+      for (const a of [...r.actions].reverse()) add(a);
+      return;
+    }
     for (const a of [...r.actions].reverse()) add(a);
     for (const c of r.children) addRsc(c);
   };
@@ -136,6 +142,17 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
   const rsc = a.rsc;
   if (rsc && !a.pseudo) {
     g.primitive = { id: rsc.id, class: rsc.agentClass ?? "ocf", provider: rsc.agentClass === "ocf" ? rsc.provider : undefined, type: rsc.type ?? "" };
+    if (rsc.orphan && rsc.cloneName !== undefined) {
+      g.primitive.id = rsc.cloneName;
+      g.primitive.longId = rsc.id;
+    } else if (!rsc.unique) {
+      g.primitive.id = rsc.def.id;
+      g.primitive.longId = rsc.cloneName !== undefined && rsc.cloneName !== rsc.def.id ? rsc.cloneName : rsc.id;
+    }
+  }
+  if (rsc && rsc.cloneName !== undefined) {
+    g.operationKey = `${rsc.cloneName}_${a.cancelOf ?? a.task}_${a.interval}`;
+    g.internalOperationKey = a.key;
   }
   if (rsc && rsc.kind === "primitive") {
     const params = evaluateNvsets(rsc.def.el, "instance_attributes", { now: ws.now, node: a.node?.attrs }, ws.idIndex);
@@ -143,6 +160,19 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
   }
   if (rsc) for (const [k, v] of actionMeta(ws, rsc, a)) attrs[metaName(k)] = v;
   for (const [k, v] of a.meta) attrs[metaName(k)] = v;
+  for (let p: Resource | undefined = rsc; p; p = p.parent) {
+    if (p.kind === "primitive") {
+      const inc = p.meta.get("clone");
+      if (inc !== undefined) attrs.CRM_meta_clone = inc;
+      const rn = p.meta.get("remote-node");
+      if (rn !== undefined) attrs.CRM_meta_remote_node = rn;
+    } else if (p.kind === "clone" && p.clone) {
+      attrs.CRM_meta_globally_unique = String(p.clone.unique);
+      attrs.CRM_meta_notify = String(p.clone.notify);
+      attrs.CRM_meta_clone_max = String(p.clone.max);
+      attrs.CRM_meta_clone_node_max = String(p.clone.nodeMax);
+    }
+  }
   g.attributes = attrs;
   return g;
 }

@@ -156,7 +156,30 @@ interface Flags {
 
 function actionFlags(a: Action, node: Node | undefined): Flags {
   if (a.rsc && a.rsc.kind === "group") return groupActionFlags(a, node);
+  if (a.rsc && a.rsc.kind === "clone") return cloneActionFlags(a, node);
   return { optional: a.optional, runnable: a.runnable, pseudo: a.pseudo };
+}
+
+/** A clone's action is required if any instance's is, runnable if any instance's is. */
+function cloneActionFlags(a: Action, node: Node | undefined): Flags {
+  const flags: Flags = { optional: true, runnable: true, pseudo: true };
+  const childTask = CHILD_TASK[a.task] ?? a.task;
+  let anyRunnable = false;
+  for (const c of a.rsc!.children) {
+    const m = c.actions.find((x) => x.task === childTask && (c.children.length > 0 || !node || !x.node || x.node === node));
+    if (!m) continue;
+    const mf = actionFlags(m, node);
+    if (flags.optional && !mf.optional) {
+      flags.optional = false;
+      a.optional = false;
+    }
+    if (mf.runnable) anyRunnable = true;
+  }
+  if (!anyRunnable) {
+    flags.runnable = false;
+    if (!node) a.runnable = false;
+  }
+  return flags;
 }
 
 const CHILD_TASK: Record<string, string> = { running: "start", stopped: "stop", promoted: "promote", demoted: "demote" };
@@ -212,6 +235,18 @@ function snapshot(a: Action): string {
 /** Pacemaker's per-variant update: the action itself, and for a group each member's action. */
 function variantUpdate(dispatch: Resource, first: Action, then: Action, node: Node | undefined, flags: Flags, filter: Filter, type: number): void {
   nativeUpdate(first, then, flags, filter, type);
+  if (dispatch.kind === "clone" && then.rsc && then.rsc.kind === "clone") {
+    for (const c of then.rsc.children) {
+      const ca = c.actions.find((x) => x.task === then.task && (!node || !x.node || x.node === node));
+      if (!ca) continue;
+      if (!actionFlags(ca, node).runnable) continue;
+      const before = snapshot(ca);
+      if (c.kind === "group") variantUpdate(c, first, ca, node, flags, filter, type);
+      else nativeUpdate(first, ca, flags, filter, type);
+      if (before !== snapshot(ca)) memberChanged.push(ca);
+    }
+    return;
+  }
   if (dispatch.kind === "group" && then.rsc) {
     for (const c of then.rsc.children) {
       const ca = c.actions.find((x) => x.task === then.task && (!node || !x.node || x.node === node));

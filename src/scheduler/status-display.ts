@@ -1,6 +1,7 @@
 // The "Current cluster status" / "Revised Cluster Status" sections of crm_simulate: the node
 // list and the resource list, in Pacemaker's "fancy" nested-list text format.
 import { Role, ROLE_NAMES, parseRole, type Node, type Resource, type WorkingSet } from "./types.js";
+import { naturalCompare } from "./natural-sort.js";
 
 export interface DisplayOptions {
   /** Show pending operations ("Starting", "(Monitoring)"): on for the current status. */
@@ -87,12 +88,16 @@ function isDisabled(rsc: Resource): boolean {
   return t === Role.Stopped;
 }
 
-function resourceLines(ws: WorkingSet, rsc: Resource, opts: DisplayOptions, depth: number, out: string[]): void {
+function resourceLines(ws: WorkingSet, rsc: Resource, opts: DisplayOptions, depth: number, out: string[], inClone = false): void {
   if (rsc.meta.get("internal_rsc") === "true") return;
   if (rsc.kind === "primitive") {
     if (rsc.orphan && rsc.role === Role.Stopped && rsc.runningOn.length === 0) return;
     if (rsc.orphan && rsc.runningOn.length === 0 && rsc.role <= Role.Stopped) return;
     out.push(indent(depth) + primitiveText(ws, rsc, opts));
+    return;
+  }
+  if (rsc.kind === "clone") {
+    cloneLines(ws, rsc, opts, depth, out);
     return;
   }
   if (rsc.kind === "group") {
@@ -105,6 +110,89 @@ function resourceLines(ws: WorkingSet, rsc: Resource, opts: DisplayOptions, dept
     out.push(indent(depth) + `Resource Group: ${rsc.id}${attrs.length ? ` (${attrs.join(", ")})` : ""}:`);
     out.push(...members);
   }
+}
+
+function leaves(r: Resource): Resource[] {
+  return r.children.length ? r.children.flatMap(leaves) : [r];
+}
+
+function cloneLines(ws: WorkingSet, rsc: Resource, opts: DisplayOptions, depth: number, out: string[]): void {
+  const c = rsc.clone!;
+  const attrs: string[] = [];
+  if (c.promotable) attrs.push("promotable");
+  if (c.unique) attrs.push("unique");
+  if (isDisabled(rsc)) attrs.push("disabled");
+  if (!rsc.managed) attrs.push("unmanaged");
+  const childId = rsc.def.children[0].id;
+  const header = indent(depth) + `Clone Set: ${rsc.id} [${childId}]${attrs.length ? ` (${attrs.join(", ")})` : ""}:`;
+  const body: string[] = [];
+  const started: Node[] = [];
+  const promoted: Node[] = [];
+  let stopped: Map<string, string> | undefined;
+  let activeInstances = 0;
+  for (const child of rsc.children) {
+    const ls = leaves(child);
+    const partiallyActive = ls.some((l) => l.runningOn.length > 0);
+    const fullyActive = ls.every((l) => l.runningOn.length > 0);
+    let printFull = false;
+    if (c.unique) {
+      if (partiallyActive || !child.orphan) printFull = true;
+    } else if (opts.showPending && ls.some((l) => l.pendingTask !== undefined)) {
+      printFull = true;
+    } else if (!partiallyActive) {
+      if (!child.orphan) {
+        stopped ??= new Map();
+        stopped.set(child.id, isDisabled(child) ? "Stopped (disabled)" : "Stopped");
+      }
+    } else if (ls.some((l) => l.orphan || !l.managed || l.failed)) {
+      printFull = true;
+    } else if (fullyActive) {
+      const locs = new Set(ls.flatMap((l) => l.runningOn));
+      if (locs.size === 1 && ls.every((l) => l.runningOn.length === 1)) {
+        const loc = [...locs][0];
+        const role = Math.max(...ls.map((l) => l.role));
+        if (!loc.online && loc.unclean) printFull = true;
+        else if (role > Role.Unpromoted) promoted.push(loc);
+        else started.push(loc);
+      } else printFull = true;
+    } else {
+      printFull = true;
+    }
+    if (printFull) resourceLines(ws, child, opts, depth + 1, body, true);
+  }
+  const byName = (a: Node, b: Node) => naturalCompare(a.uname, b.uname);
+  if (promoted.length) {
+    body.push(indent(depth + 1) + `Promoted: [ ${promoted.sort(byName).map((n) => n.uname).join(" ")} ]`);
+    activeInstances += promoted.length;
+  }
+  if (started.length) {
+    const word = c.promotable ? (parseRole(rsc.meta.get("target-role")) === Role.Unpromoted ? "Unpromoted (target-role)" : "Unpromoted") : "Started";
+    body.push(indent(depth + 1) + `${word}: [ ${started.sort(byName).map((n) => n.uname).join(" ")} ]`);
+    activeInstances += started.length;
+  }
+  if (!c.unique && c.max > activeInstances) {
+    stopped = undefined;
+    let candidates = [...rsc.allowed.keys()];
+    if (candidates.length === 0) candidates = [...new Set(leaves(rsc).flatMap((l) => [...l.knownOn]))];
+    candidates.sort(byName);
+    const running = new Set(leaves(rsc).flatMap((l) => l.runningOn));
+    for (const n of candidates) {
+      if (running.has(n)) continue;
+      let state = isDisabled(rsc) ? "Stopped (disabled)" : "Stopped";
+      const probe = leaves(rsc).map((l) => l.failedProbes.get(n)).find((x) => x !== undefined);
+      if (probe !== undefined) state = `Stopped (${probe})`;
+      stopped ??= new Map();
+      stopped.set(n.uname, state);
+    }
+  }
+  if (stopped) {
+    const states = [...new Set(stopped.values())].sort();
+    for (const st of states) {
+      const names = [...stopped].filter(([, v]) => v === st).map(([k]) => k);
+      if (names.length) body.push(indent(depth + 1) + `${st}: [ ${names.join(" ")} ]`);
+    }
+  }
+  out.push(header, ...body);
 }
 
 function displayRole(rsc: Resource): Role {
@@ -122,7 +210,9 @@ const PENDING_STATE: Record<string, string> = {
 
 export function primitiveText(ws: WorkingSet, rsc: Resource, opts: DisplayOptions): string {
   const provider = rsc.agentClass === "ocf" ? rsc.provider : undefined;
-  let s = `${rsc.id}\t(${rsc.agentClass ?? "unknown"}${provider !== undefined ? ":" + provider : ""}:${rsc.type ?? "unknown"}):\t`;
+  // Anonymous clone instances are shown by their configured id.
+  const name = rsc.unique ? rsc.id : rsc.def.id;
+  let s = `${name}\t(${rsc.agentClass ?? "unknown"}${provider !== undefined ? ":" + provider : ""}:${rsc.type ?? "unknown"}):\t`;
   const multiple = rsc.runningOn.length > 1;
   let node: Node | undefined = rsc.runningOn[0];
   if (!node && rsc.pendingNode && opts.showPending) node = rsc.pendingNode;

@@ -145,6 +145,24 @@ export interface Resource {
   /** Target of the resource's failure-handling location ban etc. for reporting. */
   discovery: Map<Node, "always" | "never" | "exclusive">;
   exclusiveDiscover: boolean;
+  /** For clones: the clone's settings. */
+  clone?: CloneSettings;
+  /** History id this resource was found under when it differs from its id (rsc vs rsc:0). */
+  cloneName?: string;
+  /** Per node: instances of this clone assigned there (clone allocation). */
+  instanceCount?: Map<Node, number>;
+}
+
+export interface CloneSettings {
+  max: number;
+  nodeMax: number;
+  unique: boolean;
+  interleave: boolean;
+  ordered: boolean;
+  notify: boolean;
+  promotable: boolean;
+  promotedMax: number;
+  promotedNodeMax: number;
 }
 
 export interface Colocation {
@@ -217,6 +235,8 @@ export interface Action {
   /** Op definition used for timeout etc. */
   opConfig?: OpConfig;
   cancelOf?: string;
+  /** Synapse priority (clone completion pseudo-actions get INFINITY). */
+  priority?: number;
 }
 
 export interface WorkingSet {

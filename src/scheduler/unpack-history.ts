@@ -9,7 +9,7 @@ import { fenceNode } from "./unpack-nodes.js";
 import { resourceLocation } from "./location.js";
 import { customAction, stopAction } from "./actions.js";
 import { newOrdering } from "./ordering.js";
-import { newResource, onFailFor, applyMeta, targetRole } from "./unpack-resources.js";
+import { newResource, onFailFor, applyMeta, targetRole, newCloneInstance } from "./unpack-resources.js";
 import { OnFail, Ord, Role, type Node, type Resource, type WorkingSet } from "./types.js";
 
 const EXEC_PENDING = -1;
@@ -88,8 +88,90 @@ function orphanFor(ws: WorkingSet, lrm: LrmResourceDef): Resource {
   return rsc;
 }
 
+function topOfTree(r: Resource): Resource {
+  let t = r;
+  while (t.parent) t = t.parent;
+  return t;
+}
+
+/** The member of a clone instance (a primitive, or a cloned group's member) for a history id. */
+function memberFor(instance: Resource, base: string): Resource | undefined {
+  if (instance.kind === "primitive") return instance.def.id === base ? instance : undefined;
+  return instance.children.find((c) => c.def.id === base);
+}
+
+function instanceLocations(instance: Resource): Node[] {
+  const out: Node[] = [];
+  const visit = (r: Resource) => {
+    if (r.children.length) r.children.forEach(visit);
+    else {
+      for (const n of r.runningOn) if (!out.includes(n)) out.push(n);
+      if (r.runningOn.length === 0 && r.pendingNode && !out.includes(r.pendingNode)) out.push(r.pendingNode);
+    }
+  };
+  visit(instance);
+  return out;
+}
+
+/** Anonymous clone history (`rsc` or `rsc:N`) belongs to the instance already active on the
+ *  node, else to the first inactive instance; beyond that it is an orphan instance. */
+function findAnonymousInstance(ws: WorkingSet, node: Node, clone: Resource, base: string): Resource {
+  let rsc: Resource | undefined;
+  let inactive: Resource | undefined;
+  let skipInactive = false;
+  for (const child of clone.children) {
+    if (rsc) break;
+    const locations = instanceLocations(child);
+    if (locations.length) {
+      if (locations[0] === node) {
+        rsc = memberFor(child, base);
+        if (rsc && rsc.runningOn.length) {
+          skipInactive = true;
+          rsc = undefined;
+        }
+      }
+    } else if (!skipInactive && !inactive && !child.blocked) {
+      inactive = memberFor(child, base);
+      if (inactive && inactive.pendingNode && inactive.pendingNode !== node) inactive = undefined;
+    }
+  }
+  if (!rsc && !skipInactive && inactive) rsc = inactive;
+  const universal = clone.clone!.max >= ws.nodes.length;
+  if (rsc && rsc.requires !== "fencing" && (!node.online || node.unclean) && node.kind !== "guest" && !universal) rsc = undefined;
+  if (!rsc) {
+    const inst = newCloneInstance(ws, clone, ws.idIndex);
+    const mark = (r: Resource) => {
+      r.orphan = true;
+      r.children.forEach(mark);
+    };
+    mark(inst);
+    rsc = memberFor(inst, base) ?? inst;
+  }
+  return rsc;
+}
+
+function resourceForHistory(ws: WorkingSet, node: Node, lrmId: string): Resource | undefined {
+  let rsc = ws.rscById.get(lrmId);
+  let parent: Resource | undefined;
+  if (!rsc) {
+    const m = /^(.*):\d+$/.exec(lrmId);
+    const clone0 = ws.rscById.get(`${m ? m[1] : lrmId}:0`);
+    if (clone0 && !clone0.unique) {
+      rsc = clone0;
+      parent = topOfTree(clone0);
+    }
+  } else if (rsc.kind !== "primitive") {
+    return undefined;
+  } else parent = topOfTree(rsc);
+  if (parent && parent.kind === "clone" && !parent.clone!.unique) {
+    rsc = findAnonymousInstance(ws, node, parent, lrmId.replace(/:\d+$/, ""));
+  }
+  if (rsc && lrmId !== rsc.id && lrmId !== rsc.cloneName) rsc.cloneName = lrmId;
+  return rsc;
+}
+
 function unpackLrmResource(ws: WorkingSet, state: HistoryState, node: Node, lrm: LrmResourceDef): void {
-  let rsc = ws.rscById.get(lrm.id);
+  let rsc = resourceForHistory(ws, node, lrm.id);
   if (rsc && rsc.kind !== "primitive") rsc = undefined;
   if (!rsc) rsc = orphanFor(ws, lrm);
   rsc.knownOn.add(node);

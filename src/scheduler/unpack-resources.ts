@@ -8,13 +8,11 @@ import { CibError } from "../cib/errors.js";
 import { INFINITY, parseScore } from "../cib/score.js";
 import { parseInterval } from "../cib/duration.js";
 import type { IdIndex } from "../cib/id-index.js";
-import { OnFail, Role, parseRole, type OpConfig, type Recovery, type Resource, type WorkingSet } from "./types.js";
+import { OnFail, Role, parseRole, type CloneSettings, type OpConfig, type Recovery, type Resource, type WorkingSet } from "./types.js";
 
 export function unpackResources(ws: WorkingSet, index: IdIndex): void {
   for (const def of ws.model.resources) {
-    if (def.kind === "clone" || def.kind === "bundle") {
-      throw new CibError(`${def.kind === "clone" ? "clone" : "bundle"} resources are not supported by the scheduler yet`, def.el);
-    }
+    if (def.kind === "bundle") throw new CibError("bundle resources are not supported by the scheduler yet", def.el);
     ws.resources.push(buildResource(ws, def, undefined, index));
   }
   // Working-set order: configuration order, stable-sorted by priority (highest first).
@@ -78,27 +76,77 @@ export function newResource(id: string, def: ResourceDef, parent: Resource | und
   };
 }
 
-function buildResource(ws: WorkingSet, def: ResourceDef, parent: Resource | undefined, index: IdIndex): Resource {
+function buildResource(ws: WorkingSet, def: ResourceDef, parent: Resource | undefined, index: IdIndex, instance?: number): Resource {
   const rscCtx = { now: ws.now, rsc: { class: def.agentClass, provider: def.provider, type: def.type } };
   const meta = new Map<string, string>();
   for (const [k, v] of Object.entries(def.el.attrs)) meta.set(k, v);
   evaluateNvsets(def.el, "meta_attributes", rscCtx, index, meta);
   if (parent) for (const [k, v] of parent.meta) if (!meta.has(k)) meta.set(k, v);
   evaluateRscDefaults(ws.model.configuration, rscCtx, index, meta);
+  const id = instance === undefined ? def.id : `${def.id}:${instance}`;
+  if (instance !== undefined) {
+    meta.set("id", id);
+    if (parent?.kind === "clone") meta.set("clone", String(instance));
+  }
 
-  const rsc = newResource(def.id, def, parent, meta);
+  const rsc = newResource(id, def, parent, meta);
+  if (def.kind === "clone") {
+    // A clone without explicit stickiness gets 1, which its instances inherit.
+    if (!meta.has("resource-stickiness")) meta.set("resource-stickiness", "1");
+    rsc.clone = cloneSettings(ws, rsc, def);
+    if (rsc.clone.promotable) throw new CibError("promotable clones are not supported by the scheduler yet", def.el);
+  }
   applyMeta(ws, rsc);
+  let top: Resource | undefined = rsc;
+  while (top.parent) top = top.parent;
+  const cloneTop = top.kind === "clone" ? top : rsc.parent?.kind === "clone" ? rsc.parent : undefined;
+  if (cloneTop?.clone && !cloneTop.clone.unique) rsc.unique = false;
   if (def.kind === "primitive") {
     rsc.ops = unpackOps(ws, rsc, index);
     for (const [k, v] of evaluateNvsets(def.el, "utilization", rscCtx, index)) rsc.utilization.set(k, Number.parseInt(v, 10) || 0);
     if (def.agentClass === "stonith") ws.haveStonithResource = true;
   }
   ws.rscById.set(rsc.id, rsc);
-  for (const c of def.children) rsc.children.push(buildResource(ws, c, rsc, index));
+  if (def.kind === "clone") {
+    for (let i = 0; i < rsc.clone!.max; i++) rsc.children.push(buildResource(ws, def.children[0], rsc, index, i));
+  } else {
+    for (const c of def.children) rsc.children.push(buildResource(ws, c, rsc, index, instance));
+  }
   if (ws.symmetric) {
     for (const n of ws.nodes) rsc.allowed.set(n, n.weight);
   }
   return rsc;
+}
+
+/** An extra instance for history that matches no configured instance (an orphan). */
+export function newCloneInstance(ws: WorkingSet, clone: Resource, index: IdIndex): Resource {
+  const n = clone.children.length;
+  const inst = buildResource(ws, clone.def.children[0], clone, index, n);
+  clone.children.push(inst);
+  return inst;
+}
+
+function cloneSettings(ws: WorkingSet, rsc: Resource, def: ResourceDef): CloneSettings {
+  const m = rsc.meta;
+  const int = (name: string, dflt: number) => {
+    const v = m.get(name);
+    if (v === undefined) return dflt;
+    const n = Number.parseInt(v, 10);
+    return Number.isNaN(n) ? dflt : n;
+  };
+  const promotable = def.legacyMaster === true || isTrue(m.get("promotable"));
+  const nodes = ws.nodes.length;
+  return {
+    max: Math.max(0, int("clone-max", Math.max(1, nodes))),
+    nodeMax: int("clone-node-max", 1),
+    unique: isTrue(m.get("globally-unique")),
+    interleave: isTrue(m.get("interleave")),
+    ordered: isTrue(m.get("ordered")),
+    notify: isTrue(m.get("notify")),
+    promotable,
+    promotedMax: int("promoted-max", int("master-max", 1)),
+    promotedNodeMax: int("promoted-node-max", int("master-node-max", 1)),
+  };
 }
 
 export function applyMeta(ws: WorkingSet, rsc: Resource): void {
