@@ -60,6 +60,8 @@ test("#default removes the value so far, and a later nvpair may set it again (cr
   assert.deepEqual(Object.fromEntries(evaluateNvsets(node, "instance_attributes", { now: NOW })), { k: "50" });
 });
 
+// crm_simulate: with cib-bootstrap-options symmetric-cluster=true and a score="1000" set saying
+// false, the cluster stayed symmetric; of two unscored sets, the later one won.
 test("cluster options: cib-bootstrap-options always first; date rules pick sets (date-2/date-3 style)", () => {
   const crm = parseXml(`<crm_config>
     <cluster_property_set id="overrides" score="2">

@@ -13,7 +13,7 @@ import { evaluateNvsets } from "../src/cib/nvset.js";
 import { child, escapeAttr, parseXml, walk, type XmlElement } from "../src/cib/xml.js";
 import { parseInterval, parseTimeout } from "../src/cib/duration.js";
 import { parseIsoDate, parseIsoPeriod } from "../src/cib/iso8601.js";
-import { parseScore } from "../src/cib/score.js";
+import { formatScore, parseScore } from "../src/cib/score.js";
 
 function hasCrmSimulate(): boolean {
   try {
@@ -361,5 +361,25 @@ test("ISO 8601 periods (duration arithmetic) agree with Pacemaker's iso8601 tool
     const mine = p && `${p.start}/${p.end}`;
     if (mine !== theirs) mismatches.push(`${text}: pacemaker ${theirs}, pacer ${mine}`);
   }
+  assert.deepEqual(mismatches, []);
+});
+
+// --- scores -----------------------------------------------------------------------------------
+
+test("lenient score parsing agrees with crm_simulate", { skip }, () => {
+  const { next, pick } = chooser(SEED + 6);
+  const pieces = ["INFINITY", "+INFINITY", "-INFINITY", "infinity", "5", "-5", "+5", "10.5", "abc", "", "0x10", "1e3", "-", "--5", " ", "99999999999", "1000001", "-999999", "red", "green", "yellow", "007", "5abc", "\t3"];
+  const texts = Array.from({ length: 80 }, () => (next(3) === 0 ? pick(pieces) + pick(pieces) : pick(pieces)));
+  const parts: CibParts = { resources: "", constraints: "", node1: "", node2: "" };
+  texts.forEach((t, i) => {
+    parts.resources += `<primitive class="ocf" id="r${i}" provider="heartbeat" type="Dummy"/>`;
+    parts.constraints += `<rsc_location id="l${i}" rsc="r${i}" node="node1" score="${escapeAttr(t)}"/>`;
+  });
+  const scores = pacemakerScores(parts, "2019-09-22 13:05:00Z", texts.length);
+  const mismatches = texts.flatMap((t, i) => {
+    const theirs = scores.get(`${i}/node1`);
+    const mine = formatScore(parseScore(t));
+    return mine === theirs ? [] : [`${JSON.stringify(t)}: pacemaker ${theirs}, pacer ${mine}`];
+  });
   assert.deepEqual(mismatches, []);
 });
