@@ -1,9 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseXml, walk, type XmlElement } from "../src/cib/xml.js";
-import { digestText, expectedDigests, filterForDigest, formatParamList, hashParams, isFenceParam, parseParamList, recordDigests } from "../src/cib/digest.js";
+import { compareDigests, digestText, expectedDigests, filterForDigest, formatParamList, hashParams, isFenceParam, parseParamList, recordDigests } from "../src/cib/digest.js";
 import { readGraphXml } from "../src/scheduler/graph/index.js";
-import { fixture } from "./helpers/fixtures.js";
+import { fixture, ROOT } from "./helpers/fixtures.js";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 
 test("digest text: sorted parameters, Pacemaker escaping, leading space and newline", () => {
   assert.equal(digestText({ b: "2", a: "x<y & \"z\"\n" }), ' <parameters a="x&lt;y &amp; &quot;z&quot;\\n" b="2"/>\n');
@@ -121,4 +123,25 @@ test("recording digests with agent meta-data (controller side)", () => {
     "op-secure-params": "  passwd  ",
     "op-secure-digest": hashParams({ ip: "1", state: "s" }),
   });
+});
+
+test("digest verdicts explain what crm_simulate decided (fixtures/sim/digest)", () => {
+  const cases = readdirSync(join(ROOT, "test", "fixtures", "sim", "digest")).filter((f) => f.endsWith(".xml"));
+  assert.equal(cases.length, 8);
+  for (const file of cases) {
+    const cib = parseXml(fixture("sim", "digest", file));
+    const summary = fixture("sim", "digest", file.replace(/\.xml$/, ".summary"));
+    const primitive = [...walk(cib)].find((e) => e.name === "primitive")!;
+    const params: Record<string, string> = {};
+    for (const nv of walk(primitive)) if (nv.name === "nvpair") params[nv.attrs.name] = nv.attrs.value;
+    const ops = [...walk(cib)].filter((e) => e.name === "lrm_rsc_op");
+    const start = ops.find((o) => o.attrs.operation === "start")!;
+    const monitor = ops.find((o) => o.attrs.operation === "monitor")!;
+    const startVerdict = compareDigests(start.attrs, expectedDigests({ params, intervalMs: 0, recorded: start.attrs }));
+    const monitorVerdict = compareDigests(monitor.attrs, expectedDigests({ params, intervalMs: 10000, timeoutMs: 20000, recorded: monitor.attrs }));
+    const decided = /\* Reload +r /.test(summary) ? "reload" : /\* Restart +r .*due to resource definition change/.test(summary) ? "restart" : "none";
+    const wanted = startVerdict === "match" ? "none" : startVerdict === "all" && start.attrs["op-restart-digest"] !== undefined ? "reload" : "restart";
+    assert.equal(decided, wanted, `${file}: start verdict ${startVerdict}`);
+    if (decided === "none") assert.equal(/monitor=10000 on node1/.test(summary), monitorVerdict !== "match", `${file}: monitor verdict ${monitorVerdict}`);
+  }
 });

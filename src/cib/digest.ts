@@ -207,3 +207,28 @@ function isOlderThan(version: string | undefined, than: number[]): boolean {
 function byteOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+// ---------------------------------------------------------------------------------------
+// Verdict: what a recorded operation says about the current definition.
+
+/**
+ * - `match`    nothing changed;
+ * - `restart`  a parameter a reload cannot apply changed (recorded restart digest differs);
+ * - `all`      some parameter changed, and only the full digest tells;
+ * - `unknown`  the record has no op-digest.
+ *
+ * What Pacemaker 2.1.5 does with it (observed with crm_simulate): for the last one-shot
+ * operation of an active resource, `restart` and `unknown` restart it ("due to resource
+ * definition change"); `all` reloads it (`reload-agent`, Transition Summary "Reload") when
+ * the record has an op-restart-digest (the agent can reload), else restarts it. For a
+ * recurring operation anything but `match` re-issues that monitor, with no summary line.
+ */
+export type DigestVerdict = "match" | "restart" | "all" | "unknown";
+
+export function compareDigests(record: { "op-digest"?: string; "op-restart-digest"?: string }, expected: ExpectedDigests): DigestVerdict {
+  const restart = record["op-restart-digest"];
+  if (restart !== undefined && expected.restart !== undefined && restart !== expected.restart) return "restart";
+  const all = record["op-digest"];
+  if (all === undefined) return "unknown";
+  return all === expected.all ? "match" : "all";
+}
