@@ -79,3 +79,28 @@ test("bad input: duplicate ids are refused", () => {
 test("bad input: malformed XML is an error, not a crash", () => {
   assert.throws(() => simulate("<cib><configuration>"), /XML|line/);
 });
+
+test("location rules: value-source=param reads the resource's parameters as on each node; '!' inverts rsc-pattern; %0 in score-attribute", () => {
+  // crm_simulate 2.1.5 gives exactly these allocation scores for this CIB.
+  const xml = `<cib admin_epoch="0" epoch="1" num_updates="0" have-quorum="true" crm_feature_set="3.16.1"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+<nodes><node id="1" uname="n1"><instance_attributes id="n1a"><nvpair id="n1f" name="fake" value="100"/><nvpair id="n1s" name="pref-web" value="7"/></instance_attributes></node><node id="2" uname="n2"><instance_attributes id="n2a"><nvpair id="n2f" name="fake" value="200"/></instance_attributes></node></nodes>
+<resources>
+<primitive id="single" class="ocf" provider="pacemaker" type="Dummy"><instance_attributes id="si"><nvpair id="sif" name="fake" value="200"/></instance_attributes></primitive>
+<primitive id="other" class="ocf" provider="pacemaker" type="Dummy"><instance_attributes id="oi2" score="1"><rule id="oi2r" score="0"><expression id="oi2e" attribute="#uname" operation="eq" value="n1"/></rule><nvpair id="oi2f" name="fake" value="100"/></instance_attributes><instance_attributes id="oi"><nvpair id="oif" name="fake" value="300"/></instance_attributes></primitive>
+<primitive id="web" class="ocf" provider="pacemaker" type="Dummy"/>
+</resources>
+<constraints>
+<rsc_location id="l1" rsc="single"><rule id="r1" score="INFINITY"><expression id="e1" attribute="fake" operation="eq" value="fake" value-source="param"/></rule></rsc_location>
+<rsc_location id="l2" rsc-pattern="!^(single|web)$"><rule id="r2" score="INFINITY"><expression id="e2" attribute="fake" operation="eq" value="fake" value-source="param"/></rule></rsc_location>
+<rsc_location id="l3" rsc-pattern="^(w)eb$"><rule id="r3" score-attribute="pref-%0"><expression id="e3" attribute="fake" operation="defined"/></rule></rsc_location>
+</constraints></configuration><status><node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member"/><node_state id="2" uname="n2" in_ccm="true" crmd="online" join="member" expected="member"/></status></cib>`;
+  const scores = (simulate(xml, { wantScores: true }).scores ?? "").split("\n").filter((l) => l.startsWith("pcmk__primitive_assign"));
+  assert.deepEqual(scores, [
+    "pcmk__primitive_assign: single allocation score on n1: 0",
+    "pcmk__primitive_assign: single allocation score on n2: INFINITY",
+    "pcmk__primitive_assign: other allocation score on n1: INFINITY",
+    "pcmk__primitive_assign: other allocation score on n2: 0",
+    "pcmk__primitive_assign: web allocation score on n1: 7",
+    "pcmk__primitive_assign: web allocation score on n2: -INFINITY",
+  ]);
+});

@@ -4,7 +4,8 @@
 import type { ColocationDef, LocationDef, OrderDef } from "../cib/model.js";
 import { isTrue } from "../cib/model-parse.js";
 import { INFINITY, addScores, parseScore } from "../cib/score.js";
-import { evaluateRule } from "../cib/rules/index.js";
+import { evaluateRule, ruleScore as cibRuleScore } from "../cib/rules/index.js";
+import { evaluateNvsets } from "../cib/nvset.js";
 import type { IdIndex } from "../cib/id-index.js";
 import { Ord, Role, parseRole, type Colocation, type Node, type Resource, type WorkingSet } from "./types.js";
 import { newOrdering } from "./ordering.js";
@@ -44,10 +45,12 @@ export function unpackLocations(ws: WorkingSet, index: IdIndex): LocationRecord[
     const targets: { rsc: Resource; submatches?: string[] }[] = [];
     if (loc.rsc !== undefined) for (const r of resolveRscRef(ws, loc.rsc)) targets.push({ rsc: r });
     else if (loc.rscPattern !== undefined) {
-      const re = new RegExp(loc.rscPattern);
+      // A leading "!" selects the resources the pattern does not match (no submatches then).
+      const invert = loc.rscPattern.startsWith("!");
+      const re = new RegExp(invert ? loc.rscPattern.slice(1) : loc.rscPattern);
       for (const r of ws.resources) {
         const m = re.exec(r.id);
-        if (m) targets.push({ rsc: r, submatches: [...m].map((x) => x ?? "") });
+        if (invert ? !m : m) targets.push({ rsc: r, submatches: m ? [...m].map((x) => x ?? "") : undefined });
       }
     }
     for (const set of loc.sets) for (const id of set.resources) for (const r of resolveRscRef(ws, id)) targets.push({ rsc: r });
@@ -72,24 +75,17 @@ function locationFor(ws: WorkingSet, loc: LocationDef, rsc: Resource, index: IdI
     const ruleRole = rule.attrs.role !== undefined ? roleFilter(rule.attrs.role) : role;
     const nodes: { node: Node; weight: number }[] = [];
     for (const node of ws.nodes) {
-      const res = evaluateRule(rule, { now: ws.now, node: node.attrs, match: submatches ? { submatches } : undefined }, index);
+      // value-source="param"/"meta" compare node attributes with the resource's own settings
+      // (parameters as they would be on that node: their sets may have node rules).
+      const params = evaluateNvsets(rsc.def.el, "instance_attributes", { now: ws.now, node: node.attrs }, index);
+      const res = evaluateRule(rule, { now: ws.now, node: node.attrs, params, meta: rsc.meta, match: submatches ? { submatches } : undefined }, index);
       if (!res.matched) continue;
-      nodes.push({ node, weight: addScores(node.weight, ruleScore(rule, node, loc)) });
+      const score = cibRuleScore(rule, node.attrs, submatches, index) ?? (loc.score !== undefined ? parseScore(loc.score) : 0);
+      nodes.push({ node, weight: addScores(node.weight, score) });
     }
     recs.push({ id: loc.id, rsc, role: ruleRole, discovery: loc.discovery, nodes });
   }
   return recs;
-}
-
-function ruleScore(rule: import("../cib/xml.js").XmlElement, node: Node, loc: LocationDef): number {
-  const score = rule.attrs.score;
-  if (score !== undefined) return parseScore(score);
-  const attr = rule.attrs["score-attribute"];
-  if (attr !== undefined) {
-    const v = node.attrs.get(attr);
-    return v === undefined ? -INFINITY : parseScore(v);
-  }
-  return loc.score !== undefined ? parseScore(loc.score) : 0;
 }
 
 function roleFilter(text: string | undefined): Role | undefined {
