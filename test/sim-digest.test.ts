@@ -1,10 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseXml, walk, type XmlElement } from "../src/cib/xml.js";
-import { compareDigests, digestText, expectedDigests, filterForDigest, formatParamList, hashParams, isFenceParam, parseParamList, recordDigests } from "../src/cib/digest.js";
+import { agentParamInfo, compareDigests, digestText, expectedDigests, filterForDigest, formatParamList, hashParams, isFenceParam, parseParamList, recordDigests } from "../src/cib/digest.js";
 import { readGraphXml } from "../src/scheduler/graph/index.js";
 import { fixture, ROOT } from "./helpers/fixtures.js";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 test("digest text: sorted parameters, Pacemaker escaping, leading space and newline", () => {
@@ -143,5 +144,24 @@ test("digest verdicts explain what crm_simulate decided (fixtures/sim/digest)", 
     const wanted = startVerdict === "match" ? "none" : startVerdict === "all" && start.attrs["op-restart-digest"] !== undefined ? "reload" : "restart";
     assert.equal(decided, wanted, `${file}: start verdict ${startVerdict}`);
     if (decided === "none") assert.equal(/monitor=10000 on node1/.test(summary), monitorVerdict !== "match", `${file}: monitor verdict ${monitorVerdict}`);
+  }
+});
+
+test("agent meta-data decides the restart and private parameter lists", () => {
+  const md = (body: string) => parseXml(`<resource-agent name="x" version="1"><version>1.1</version>${body}</resource-agent>`);
+  const params = '<parameters><parameter name="state" unique-group="s"/><parameter name="passwd" reloadable="1"/><parameter name="fake" reloadable="true"/><parameter name="ip" unique="1"/></parameters>';
+  assert.deepEqual(agentParamInfo(md(`${params}<actions><action name="start"/><action name="reload"/><action name="reload-agent"/></actions>`)),
+    { supportsReload: true, restartParams: ["state", "ip"], privateParams: ["passwd"] });
+  assert.deepEqual(agentParamInfo(md(`${params}<actions><action name="reload"/></actions>`)),
+    { supportsReload: true, restartParams: ["ip"], privateParams: ["passwd"] });
+  assert.deepEqual(agentParamInfo(md(`${params.replace('name="fake"', 'name="fake" private="1"')}<actions/>`)),
+    { supportsReload: false, restartParams: [], privateParams: ["fake"] });
+  // The lists as recorded for Pacemaker's Dummy agent ("  state  ", "  passwd  "), when installed.
+  const dummy = "/usr/lib/ocf/resource.d/pacemaker/Dummy";
+  if (existsSync(dummy)) {
+    const out = spawnSync(dummy, ["meta-data"], { env: { ...process.env, OCF_ROOT: "/usr/lib/ocf" }, encoding: "utf8" });
+    const info = agentParamInfo(parseXml(out.stdout));
+    assert.equal(formatParamList(info.restartParams), "  state  ");
+    assert.equal(formatParamList(info.privateParams), "  passwd  ");
   }
 });

@@ -24,6 +24,7 @@
 //   it otherwise (crm_resource --digests may still print one for failed recurring records).
 import { createHash } from "node:crypto";
 import { pcmkEscape } from "./pcmk-format.js";
+import type { XmlElement } from "./xml.js";
 
 /** Parameters as name → value (insertion order does not matter: they are sorted). */
 export type Params = Record<string, string>;
@@ -85,6 +86,36 @@ export interface AgentParamInfo {
   restartParams: string[];
   /** Parameters marked `private`. */
   privateParams: string[];
+}
+
+/** Names treated as private when an agent marks no parameter private itself. */
+const CONVENTIONAL_PRIVATE = new Set(["passwd", "password", "user"]);
+
+const truthy = (v: string | undefined) => v !== undefined && /^(1|true|yes|on|y)$/i.test(v);
+
+/**
+ * What an agent's meta-data (`<resource-agent>` XML) says for digests, as the histories
+ * Pacemaker controllers recorded show it: an agent with a `reload-agent` action reloads every
+ * parameter marked `reloadable`, so the others force a restart; an agent with only the
+ * legacy `reload` action reloads all but its `unique` parameters; any other agent cannot
+ * reload. Private parameters are those marked `private`, or, when none is, the agent's
+ * parameters named passwd, password or user.
+ */
+export function agentParamInfo(metadata: XmlElement): AgentParamInfo {
+  const params = metadata.children.find((c) => c.name === "parameters")?.children.filter((p) => p.name === "parameter" && p.attrs.name) ?? [];
+  const actions = new Set(metadata.children.find((c) => c.name === "actions")?.children.map((a) => a.attrs.name) ?? []);
+  let restartParams: string[] = [];
+  let supportsReload = false;
+  if (actions.has("reload-agent")) {
+    supportsReload = true;
+    restartParams = params.filter((p) => !truthy(p.attrs.reloadable)).map((p) => p.attrs.name);
+  } else if (actions.has("reload")) {
+    supportsReload = true;
+    restartParams = params.filter((p) => truthy(p.attrs.unique)).map((p) => p.attrs.name);
+  }
+  const marked = params.filter((p) => truthy(p.attrs.private)).map((p) => p.attrs.name);
+  const privateParams = marked.length > 0 ? marked : params.map((p) => p.attrs.name).filter((n) => CONVENTIONAL_PRIVATE.has(n));
+  return { supportsReload, restartParams, privateParams };
 }
 
 export interface RecordedDigests {
