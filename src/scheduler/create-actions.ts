@@ -19,7 +19,23 @@ export function createProbes(ws: WorkingSet): void {
   }
 }
 
+function leavesOf(r: Resource): Resource[] {
+  return r.children.length ? r.children.flatMap(leavesOf) : [r];
+}
+
 function probeResource(ws: WorkingSet, rsc: Resource, node: Node): boolean {
+  if (rsc.kind === "clone") {
+    rsc.children.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    if (rsc.children.length === 0) return false;
+    if (rsc.clone!.unique) {
+      let any = false;
+      for (const c of rsc.children) if (probeResource(ws, c, node)) any = true;
+      return any;
+    }
+    // An anonymous clone is probed once per node: through the instance known there, else the first.
+    const known = rsc.children.find((c) => leavesOf(c).some((l) => l.knownOn.has(node)));
+    return probeResource(ws, known ?? rsc.children[0], node);
+  }
   if (rsc.children.length) {
     let any = false;
     for (const c of rsc.children) if (probeResource(ws, c, node)) any = true;
