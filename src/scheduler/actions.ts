@@ -126,3 +126,10 @@ export function startAction(ws: WorkingSet, rsc: Resource, node: Node | null | u
 export function stopAction(ws: WorkingSet, rsc: Resource, node: Node | null | undefined, optional: boolean): Action {
   return customAction(ws, rsc, opKey(rsc.id, "stop"), "stop", node, optional);
 }
+
+/** Ask the cluster to forget a resource's fail count on a node. */
+export function clearFailcount(ws: WorkingSet, rsc: Resource, node: Node, _reason: string): Action {
+  const a = customAction(ws, rsc, opKey(rsc.id, "clear_failcount"), "clear_failcount", node, false);
+  a.meta.set("op_no_wait", "true");
+  return a;
+}

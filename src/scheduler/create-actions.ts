@@ -280,6 +280,7 @@ function recurring(ws: WorkingSet, rsc: Resource, start: Action, node: Node | nu
     let optional = start.optional;
     const existing = node ? findActionsExact(rsc.actions, key, node) : [];
     if (existing.length === 0) optional = false;
+    else if (existing.some((a) => a.reschedule)) optional = false;
     if ((rsc.nextRole === Role.Promoted && op.role === undefined) || (op.role !== undefined && op.role !== rsc.nextRole)) {
       if (optional && node) {
         // It runs but is for another role: cancel it.

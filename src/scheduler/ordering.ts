@@ -340,7 +340,11 @@ export function updateAction(ws: WorkingSet, then: Action): void {
       other.flags = Ord.none;
       continue;
     }
-    if (first.rsc && other.flags & Ord.thenCancelsFirst && !then.optional) first.optional = true;
+    if (first.rsc && other.flags & Ord.thenCancelsFirst && !then.optional) {
+      // A required stop makes a pending agent reload pointless.
+      first.optional = true;
+      if (first.task === "reload-agent") first.rsc.reload = false;
+    }
     if (first.rsc && then.rsc && first.rsc !== then.rsc && !isParent(then.rsc, first.rsc)) {
       // Something ordered after a collective resource's action waits for its completion
       // pseudo-action (start → running), and the graph shows that as the input.

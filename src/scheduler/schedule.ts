@@ -17,6 +17,7 @@ import { applyOrderings, orderProbes, updateAction } from "./ordering.js";
 import { transitionSummaryLines } from "./transition-summary.js";
 import { applyTickets } from "./tickets.js";
 import { buildGraph } from "./graph-build.js";
+import { handleConfigChanges } from "./config-changes.js";
 import type { TransitionGraph } from "./graph/types.js";
 
 export interface ScheduleResult {
@@ -61,6 +62,7 @@ export function unpack(model: CibModel, now: number): WorkingSet {
     nextActionId: 1,
     idIndex: index,
     warnings: [],
+    history: [],
   };
   unpackNodes(ws, index, isTrue(options.get("startup-fencing")));
   unpackResources(ws, index);
@@ -85,6 +87,7 @@ export function schedule(model: CibModel, now: number): ScheduleResult {
   applyTickets(ws);
   applyNodeCriteria(ws, locations, hist.clearFailcounts);
   createInternalOrderings(ws);
+  handleConfigChanges(ws);
   const log: ScoreLog = { lines: [] };
   assignAll(ws, log);
   createProbes(ws);

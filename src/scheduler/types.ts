@@ -1,6 +1,6 @@
 // The scheduler's working set: nodes, resources and actions as the phases see and refine
 // them. One WorkingSet lives for exactly one schedule() call.
-import type { CibModel, ResourceDef } from "../cib/model.js";
+import type { CibModel, LrmResourceDef, ResourceDef } from "../cib/model.js";
 import type { XmlElement } from "../cib/xml.js";
 
 export enum Role {
@@ -237,6 +237,8 @@ export interface Action {
   cancelOf?: string;
   /** Synapse priority (clone completion pseudo-actions get INFINITY). */
   priority?: number;
+  /** A recurring op whose definition changed: it must be re-sent. */
+  reschedule?: boolean;
 }
 
 export interface WorkingSet {
@@ -270,4 +272,6 @@ export interface WorkingSet {
   warnings: string[];
   /** Node-level Transition Summary lines (fencing with a reason). */
   fenceLines?: string[];
+  /** Every lrm_resource entry and the resource it was matched to, in unpack order. */
+  history: { node: Node; lrm: LrmResourceDef; rsc: Resource }[];
 }

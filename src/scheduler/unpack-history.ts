@@ -7,7 +7,7 @@ import { element } from "../cib/xml.js";
 import { INFINITY, addScores, parseScore } from "../cib/score.js";
 import { fenceNode } from "./unpack-nodes.js";
 import { resourceLocation } from "./location.js";
-import { customAction, stopAction } from "./actions.js";
+import { clearFailcount, customAction, stopAction } from "./actions.js";
 import { newOrdering } from "./ordering.js";
 import { newResource, onFailFor, applyMeta, targetRole, newCloneInstance } from "./unpack-resources.js";
 import { OnFail, Ord, Role, type Node, type Resource, type WorkingSet } from "./types.js";
@@ -62,13 +62,6 @@ function targetRcOf(op: LrmOpDef): number | undefined {
   if (parts.length < 4) return undefined;
   const n = Number.parseInt(parts[2], 10);
   return Number.isNaN(n) ? undefined : n;
-}
-
-/** Forget an orphan's history on a node once it is stopped there. */
-function scheduleCleanup(ws: WorkingSet, rsc: Resource, node: Node): void {
-  customAction(ws, rsc, `${rsc.id}_delete_0`, "delete", node, false);
-  newOrdering(ws, { rsc, task: "stop" }, { rsc, task: "delete" }, Ord.optional);
-  newOrdering(ws, { rsc, task: "delete" }, { rsc, task: "start" }, Ord.optional);
 }
 
 function orphanFor(ws: WorkingSet, lrm: LrmResourceDef): Resource {
@@ -175,6 +168,7 @@ function unpackLrmResource(ws: WorkingSet, state: HistoryState, node: Node, lrm:
   if (rsc && rsc.kind !== "primitive") rsc = undefined;
   if (!rsc) rsc = orphanFor(ws, lrm);
   rsc.knownOn.add(node);
+  ws.history.push({ node, lrm, rsc });
 
   const ops = lrm.ops
     .filter((o) => o.operation !== "notify" && o.operation !== "meta-data")
@@ -195,7 +189,7 @@ function unpackLrmResource(ws: WorkingSet, state: HistoryState, node: Node, lrm:
   for (const op of ops) unpackOp(ws, state, rsc, node, op, ctx);
   recordActiveRecurring(ws, rsc, node, lrm.ops);
   processRscState(ws, rsc, node, ctx.onFail);
-  if (rsc.orphan && rsc.managed && !rsc.failed && node.online && !node.unclean) scheduleCleanup(ws, rsc, node);
+
   if (rsc.role < savedRole) rsc.role = savedRole;
 }
 
@@ -573,7 +567,10 @@ function checkExpiry(ws: WorkingSet, state: HistoryState, rsc: Resource, node: N
       else expired = false;
     }
   }
-  if (clearReason) state.clearFailcounts.push({ rsc, node, reason: clearReason });
+  if (clearReason) {
+    state.clearFailcounts.push({ rsc, node, reason: clearReason });
+    clearFailcount(ws, rsc, node, clearReason);
+  }
   if (expired && op.interval === 0 && op.operation === "monitor" && [0, 7, 8, 190, 191].includes(rc)) expired = false;
   return expired;
 }
