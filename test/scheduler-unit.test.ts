@@ -15,7 +15,7 @@ function cib(resources: string, constraints = "", status = "", nodes = ["n1", "n
 
 const dummy = (id: string, meta = "") => `<primitive id="${id}" class="ocf" provider="pacemaker" type="Dummy">${meta}</primitive>`;
 const running = (id: string, call = 2) =>
-  `<lrm><lrm_resources><lrm_resource id="${id}" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="${id}_last_0" operation_key="${id}_start_0" operation="start" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" call-id="${call}" rc-code="0" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm>`;
+  `<lrm><lrm_resources><lrm_resource id="${id}" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="${id}_last_0" operation_key="${id}_start_0" operation="start" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" call-id="${call}" rc-code="0" op-status="0" interval="0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/></lrm_resource></lrm_resources></lrm>`;
 
 function summaryOf(xml: string): string {
   const s = simulate(xml).summary;
@@ -103,4 +103,9 @@ test("location rules: value-source=param reads the resource's parameters as on e
     "pcmk__primitive_assign: web allocation score on n1: 7",
     "pcmk__primitive_assign: web allocation score on n2: -INFINITY",
   ]);
+});
+
+test("history without a parameter digest forces a restart (crm_simulate: 'due to resource definition change')", () => {
+  const status = `@n2<lrm><lrm_resources><lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="a_last_0" operation_key="a_start_0" operation="start" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" call-id="2" rc-code="0" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm>@end`;
+  assert.equal(summaryOf(cib(dummy("a"), "", status)), "Transition Summary:\n * Restart a ( n2 ) due to resource definition change");
 });
