@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readGraphXml, writeGraphXml, GraphFormatError, type TransitionGraph } from "../src/scheduler/graph/index.js";
+import { graphElement, readGraphXml, writeGraphXml, GraphFormatError, type TransitionGraph } from "../src/scheduler/graph/index.js";
+import { formatPcmkXml } from "../src/cib/pcmk-format.js";
 import { conformanceDir, fixture } from "./helpers/fixtures.js";
 
 /** The comparison Pacemaker's own test suite applies to graphs. */
@@ -14,6 +15,7 @@ for (const name of ["basic", "fencing", "promotable"]) {
     const graph = readGraphXml(text, `${name}.graph`);
     assert.ok(graph.synapses.length > 5);
     assert.equal(writeGraphXml(graph), text);
+    assert.equal(formatPcmkXml(graphElement(graph), { pretty: true }), text, "the element tree form says the same");
   });
 }
 
