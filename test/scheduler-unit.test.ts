@@ -109,3 +109,13 @@ test("history without a parameter digest forces a restart (crm_simulate: 'due to
   const status = `@n2<lrm><lrm_resources><lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="a_last_0" operation_key="a_start_0" operation="start" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" call-id="2" rc-code="0" op-status="0" interval="0"/></lrm_resource></lrm_resources></lrm>@end`;
   assert.equal(summaryOf(cib(dummy("a"), "", status)), "Transition Summary:\n * Restart a ( n2 ) due to resource definition change");
 });
+
+test("time: a location rule's next change becomes recheck-by; interval-origin becomes a start delay", () => {
+  // crm_simulate -t "2014-05-07 00:28:00" gives recheck-by = start + 1 and a 420000 ms delay.
+  const now = Date.UTC(2014, 4, 7, 0, 28, 0) / 1000;
+  const rsc = `<primitive id="a" class="ocf" provider="pacemaker" type="Dummy"><operations><op id="a-mon" name="monitor" interval="1h" interval-origin="2014-06-01 00:35:00"/></operations></primitive>`;
+  const cons = `<rsc_location id="l1" rsc="a"><rule id="r1" score="-INFINITY"><date_expression id="d1" operation="gt" start="2014-05-07 01:00:00 Z"/></rule></rsc_location>`;
+  const graph = simulate(cib(rsc, cons), { now }).graphXml;
+  assert.match(graph, new RegExp(`recheck-by="${now + 32 * 60 + 1}"`));
+  assert.match(graph, /CRM_meta_interval_origin="2014-06-01 00:35:00"[^>]*CRM_meta_start_delay="420000"/);
+});

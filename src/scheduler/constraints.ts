@@ -4,7 +4,7 @@
 import type { ColocationDef, LocationDef, OrderDef } from "../cib/model.js";
 import { isTrue } from "../cib/model-parse.js";
 import { INFINITY, addScores, parseScore } from "../cib/score.js";
-import { evaluateRule, ruleScore as cibRuleScore } from "../cib/rules/index.js";
+import { earliest, evaluateRule, ruleScore as cibRuleScore } from "../cib/rules/index.js";
 import { evaluateNvsets } from "../cib/nvset.js";
 import type { IdIndex } from "../cib/id-index.js";
 import { Ord, Role, parseRole, type Colocation, type Node, type Resource, type WorkingSet } from "./types.js";
@@ -79,6 +79,7 @@ function locationFor(ws: WorkingSet, loc: LocationDef, rsc: Resource, index: IdI
       // (parameters as they would be on that node: their sets may have node rules).
       const params = evaluateNvsets(rsc.def.el, "instance_attributes", { now: ws.now, node: node.attrs }, index);
       const res = evaluateRule(rule, { now: ws.now, node: node.attrs, params, meta: rsc.meta, match: submatches ? { submatches } : undefined }, index);
+      ws.recheckBy = earliest(ws.recheckBy, res.nextChange);
       if (!res.matched) continue;
       const score = cibRuleScore(rule, node.attrs, submatches, index) ?? (loc.score !== undefined ? parseScore(loc.score) : 0);
       nodes.push({ node, weight: addScores(node.weight, score) });

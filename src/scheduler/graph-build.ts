@@ -4,6 +4,7 @@
 // Pacemaker's lists are kept), then the remaining cluster actions in creation order.
 import { evaluateNvsets } from "../cib/nvset.js";
 import { parseTimeout } from "../cib/duration.js";
+import { intervalOriginDelay } from "../cib/interval-origin.js";
 import { evaluateOpDefaults } from "../cib/nvset.js";
 import { CRM_FEATURE_SET, type GraphAction, type Synapse, type TransitionGraph } from "./graph/types.js";
 import { Ord, Role, type Action, type Resource, type WorkingSet } from "./types.js";
@@ -59,6 +60,7 @@ export function buildGraph(ws: WorkingSet): TransitionGraph {
       const v = ws.options.get("migration-limit");
       return v !== undefined && Number.parseInt(v, 10) > 0 ? v : undefined;
     })(),
+    ...(ws.recheckBy !== undefined ? { recheckBy: String(ws.recheckBy) } : {}),
     crmFeatureSet: CRM_FEATURE_SET,
     synapses,
   };
@@ -189,6 +191,12 @@ function actionMeta(ws: WorkingSet, rsc: Resource, a: Action): Map<string, strin
   meta.delete("id");
   meta.delete("interval");
   if (a.interval > 0) meta.set("interval", String(a.interval));
+  // interval-origin pins a recurring op to origin + k × interval: the first run waits.
+  const origin = meta.get("interval-origin");
+  if (origin !== undefined && a.interval > 0) {
+    const delay = intervalOriginDelay(origin, a.interval, ws.now);
+    if (delay !== undefined) meta.set("start-delay", String(delay));
+  }
   let timeout = meta.get("timeout");
   if (timeout === undefined && !op && a.task === "monitor" && a.interval === 0) {
     const mons = rsc.ops.filter((o) => o.name === "monitor" && o.interval > 0 && o.enabled).sort((x, y) => x.interval - y.interval);

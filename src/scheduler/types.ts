@@ -268,6 +268,8 @@ export interface WorkingSet {
   actions: Action[];
   nextActionId: number;
   idIndex: Map<string, XmlElement>;
+  /** Earliest epoch second at which a time-based rule changes its result (graph recheck-by). */
+  recheckBy?: number;
   /** Messages Pacemaker would write to stderr that land in the summary. */
   warnings: string[];
   /** Node-level Transition Summary lines (fencing with a reason). */
