@@ -50,6 +50,18 @@ test("execute: a resource operation without a resource is an error naming the ac
   assert.throws(() => executeTransition(parseXml(fixture("sim", "basic.xml")), graph, { now: 0 }), (e: unknown) => e instanceof ExecuteError && e.message.includes(`action ${action.id} (${action.operationKey})`));
 });
 
+test("execute: events without a node and notifications without their details are errors", () => {
+  const load = () => readGraphXml(fixture("sim", "fencing.graph"));
+  const graph = load();
+  const fence = graph.synapses.flatMap((s) => s.actions).find((a) => a.operation === "stonith")!;
+  delete fence.onNode;
+  assert.throws(() => executeTransition(parseXml(fixture("sim", "fencing.xml")), graph, { now: 0 }), /stonith event without on_node/);
+  const promo = readGraphXml(fixture("sim", "promotable.graph"));
+  const notify = promo.synapses.flatMap((s) => s.actions).find((a) => a.operation === "notify")!;
+  delete notify.attributes.CRM_meta_notify_type;
+  assert.throws(() => executeTransition(parseXml(fixture("sim", "promotable.xml")), promo, { now: 0 }), (e: unknown) => e instanceof ExecuteError && e.message.includes(`action ${notify.id}`) && /CRM_meta_notify_type/.test(e.message));
+});
+
 test("execute: every regression case reproduces its Executing section (skipped without ../shared)", (t) => {
   const dir = conformanceDir();
   if (!dir) return t.skip("conformance cases not present");

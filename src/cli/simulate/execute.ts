@@ -162,7 +162,8 @@ class MinHeap {
 }
 
 function runClusterEvent(cib: XmlElement, action: GraphAction, lines: string[], nodeIds: Map<string, string>, index: HistoryIndex): number {
-  const node = action.onNode ?? "";
+  if (action.onNode === undefined) throw new ExecuteError(`action ${action.id} (${action.operationKey}): ${action.operation} event without on_node`);
+  const node = action.onNode;
   if (action.operation === "stonith") {
     const how = action.attributes.CRM_meta_stonith_action ?? "reboot";
     lines.push(`Fencing ${node} (${how})`);
@@ -201,6 +202,9 @@ function runResourceOp(action: GraphAction, lines: string[], names: Set<string>,
   const history = index.resourceHistory(nodeState, { id: p.id, name, class: p.class, provider: p.provider, type: p.type });
   const callId = lastCallId(history) + 1;
   const key = transitionKey(callId, -1, targetRc, FAKE_UUID);
+  if (action.operation === "notify" && (action.attributes.CRM_meta_notify_type === undefined || action.attributes.CRM_meta_notify_operation === undefined)) {
+    throw new ExecuteError(`${where}: notification without CRM_meta_notify_type/CRM_meta_notify_operation`);
+  }
   recordOperation(history, p.id, {
     task: action.operation,
     intervalMs: interval,
