@@ -119,3 +119,14 @@ test("time: a location rule's next change becomes recheck-by; interval-origin be
   assert.match(graph, new RegExp(`recheck-by="${now + 32 * 60 + 1}"`));
   assert.match(graph, /CRM_meta_interval_origin="2014-06-01 00:35:00"[^>]*CRM_meta_start_delay="420000"/);
 });
+
+test("a location rule's score is shown as is on an offline node (crm_simulate: 100 on n1, 0 on n2; a starts on n2)", () => {
+  const xml = cib(dummy("a"), `<rsc_location id="l1" rsc="a"><rule id="r1" score="100"><expression id="e1" attribute="#uname" operation="eq" value="n1"/></rule></rsc_location>`)
+    .replace(/<node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member">/, '<node_state id="1" uname="n1" in_ccm="false" crmd="offline" join="down" expected="down">');
+  const res = simulate(xml, { wantScores: true });
+  assert.deepEqual((res.scores ?? "").split("\n").filter((l) => l.startsWith("pcmk__")), [
+    "pcmk__primitive_assign: a allocation score on n1: 100",
+    "pcmk__primitive_assign: a allocation score on n2: 0",
+  ]);
+  assert.match(res.summary, /Start +a +\( +n2 \)/);
+});

@@ -82,7 +82,7 @@ function locationFor(ws: WorkingSet, loc: LocationDef, rsc: Resource, index: IdI
       ws.recheckBy = earliest(ws.recheckBy, res.nextChange);
       if (!res.matched) continue;
       const score = cibRuleScore(rule, node.attrs, submatches, index) ?? (loc.score !== undefined ? parseScore(loc.score) : 0);
-      nodes.push({ node, weight: addScores(node.weight, score) });
+      nodes.push({ node, weight: score });
     }
     recs.push({ id: loc.id, rsc, role: ruleRole, discovery: loc.discovery, nodes });
   }
