@@ -12,14 +12,14 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import { parseXml } from "../src/cib/xml.js";
 import { parseIsoDate } from "../src/cib/iso8601.js";
 import { readGraphXml } from "../src/scheduler/graph/read.js";
 import { executeTransition } from "../src/cli/simulate/execute.js";
 import { loadCases, readCaseFile, type Case } from "./conformance/cases.js";
 import { graphsMatch, normaliseGraph, normaliseSummaryLine, scoresMatch, sectionsMatch, showDiff, summariesMatch, summarySection } from "./conformance/compare.js";
-import { simulateAvailable, type SimulateReply, type SimulateRequest } from "./conformance/worker.js";
+import { simulateAvailable } from "./conformance/worker.js";
+import { SimulateRunner } from "./conformance/runner.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BUDGET_MS = 2000;
@@ -78,53 +78,6 @@ function parseArgs(argv: string[]): Options {
     } else throw new Error(`unknown option '${a}'\n${usage()}`);
   }
   return opts;
-}
-
-/** simulate() in a worker thread, restarted after a hang. */
-class SimulateRunner {
-  private worker?: Worker;
-  private seq = 0;
-  private pending?: { seq: number; resolve: (r: SimulateReply | "hang") => void; timer: NodeJS.Timeout };
-
-  private start(): Worker {
-    const w = new Worker(new URL("./conformance/worker.js", import.meta.url));
-    w.on("message", (r: SimulateReply) => {
-      const p = this.pending;
-      if (!p || r.seq !== p.seq) return;
-      clearTimeout(p.timer);
-      this.pending = undefined;
-      p.resolve(r);
-    });
-    w.on("error", (err) => {
-      const p = this.pending;
-      if (!p) return;
-      clearTimeout(p.timer);
-      this.pending = undefined;
-      p.resolve({ seq: p.seq, ok: false, error: `worker crashed: ${err.message}`, ms: 0 });
-      this.worker = undefined;
-    });
-    w.unref();
-    return w;
-  }
-
-  run(req: Omit<SimulateRequest, "seq">): Promise<SimulateReply | "hang"> {
-    const worker = (this.worker ??= this.start());
-    const seq = ++this.seq;
-    return new Promise((resolveRun) => {
-      const timer = setTimeout(() => {
-        this.pending = undefined;
-        void worker.terminate();
-        this.worker = undefined;
-        resolveRun("hang");
-      }, BUDGET_MS);
-      this.pending = { seq, resolve: resolveRun, timer };
-      worker.postMessage({ ...req, seq } satisfies SimulateRequest);
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.worker) await this.worker.terminate();
-  }
 }
 
 /** Execute the expected graph against the input: must reproduce the expected Executing section. */
@@ -198,10 +151,13 @@ interface Tally {
   ran: Record<(typeof COLUMNS)[number], number>;
   errors: number;
   hangs: number;
+  /** Slowest simulate() time of a case (ms), and which case. */
+  slowestMs: number;
+  slowest?: string;
 }
 
 function tally(results: CaseResult[]): Tally {
-  const t: Tally = { cases: results.length, pass: { ts: 0, sum: 0, graph: 0, scores: 0, exec: 0 }, ran: { ts: 0, sum: 0, graph: 0, scores: 0, exec: 0 }, errors: 0, hangs: 0 };
+  const t: Tally = { cases: results.length, pass: { ts: 0, sum: 0, graph: 0, scores: 0, exec: 0 }, ran: { ts: 0, sum: 0, graph: 0, scores: 0, exec: 0 }, errors: 0, hangs: 0, slowestMs: 0 };
   for (const r of results) {
     for (const col of COLUMNS) {
       if (r[col] !== "n/a") t.ran[col]++;
@@ -209,6 +165,10 @@ function tally(results: CaseResult[]): Tally {
     }
     if ([r.ts, r.exec].includes("error")) t.errors++;
     if (r.ts === "hang") t.hangs++;
+    if (r.ms !== undefined && r.ms > t.slowestMs) {
+      t.slowestMs = r.ms;
+      t.slowest = r.name;
+    }
   }
   return t;
 }
@@ -219,7 +179,8 @@ function pct(n: number, d: number): string {
 
 function formatTally(label: string, t: Tally): string {
   const cols = COLUMNS.map((c) => `${c} ${String(t.pass[c]).padStart(3)}/${String(t.ran[c]).padEnd(3)} ${pct(t.pass[c], t.ran[c])}`);
-  return `${label.padEnd(9)} ${String(t.cases).padStart(4)} cases | ${cols.join(" | ")} | errors ${t.errors} | hangs ${t.hangs}`;
+  const slowest = t.slowest ? ` | slowest ${Math.round(t.slowestMs)} ms (${t.slowest})` : "";
+  return `${label.padEnd(9)} ${String(t.cases).padStart(4)} cases | ${cols.join(" | ")} | errors ${t.errors} | hangs ${t.hangs}${slowest}`;
 }
 
 async function main(): Promise<number> {
@@ -247,7 +208,7 @@ async function main(): Promise<number> {
   if (opts.tier !== undefined) cases = cases.filter((c) => c.tier === opts.tier);
 
   const haveSimulate = simulateAvailable();
-  const runner = haveSimulate ? new SimulateRunner() : undefined;
+  const runner = haveSimulate ? new SimulateRunner(BUDGET_MS) : undefined;
   const log = (s: string) => {
     if (!opts.json) process.stdout.write(s);
   };
