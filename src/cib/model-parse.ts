@@ -237,7 +237,7 @@ function parseConstraints(configuration: XmlElement, model: CibModel): void {
         if (col.score !== "") checkScore(col.score, c, "score");
         if (col.sets.length === 0) {
           if (!col.rsc || !col.withRsc) throw new CibError("colocation constraint needs 'rsc' and 'with-rsc' (or resource sets)", c);
-          if (col.score === "") throw new CibError("colocation constraint has no score", c);
+          // A colocation without a score counts as score 0 (no effect), as in Pacemaker.
         }
         model.colocations.push(col);
         break;

@@ -194,6 +194,9 @@ function createPrimitiveActions(ws: WorkingSet, rsc: Resource): void {
       startRsc(ws, rsc, chosen, false);
     }
   }
+  let allowMigrate = rsc.allowMigrate && !multiplyActive;
+  if (rsc.partialMigrationTarget && (!chosen || rsc.partialMigrationTarget !== chosen)) allowMigrate = false;
+  else if (!isMoving || !rsc.managed || rsc.failed || rsc.startPending || (current && current.unclean) || rsc.nextRole < Role.Started) allowMigrate = false;
   if (rsc.blocked) {
     // no recurring monitors for blocked resources
   } else if (rsc.nextRole !== Role.Stopped || !rsc.managed) {
@@ -203,6 +206,37 @@ function createPrimitiveActions(ws: WorkingSet, rsc: Resource): void {
   } else {
     recurringStopped(ws, rsc, null);
   }
+  if (allowMigrate && current) createMigrationActions(ws, rsc, current);
+}
+
+/** Live migration: migrate_to on the source, migrate_from on the target; the start becomes a
+ *  pseudo-action and the stop happens after the migration. */
+function createMigrationActions(ws: WorkingSet, rsc: Resource, current: Node): void {
+  const target = rsc.assigned!;
+  const partial = rsc.partialMigrationTarget !== undefined;
+  const start = startAction(ws, rsc, target, true);
+  const stop = stopAction(ws, rsc, current, true);
+  let migrateTo: Action | undefined;
+  if (!partial) migrateTo = customAction(ws, rsc, opKey(rsc.id, "migrate_to"), "migrate_to", current, true);
+  const migrateFrom = customAction(ws, rsc, opKey(rsc.id, "migrate_from"), "migrate_from", target, true);
+  start.migrateRunnable = true;
+  stop.migrateRunnable = true;
+  start.pseudo = true;
+  if (migrateTo) {
+    migrateTo.migrateRunnable = true;
+    newOrdering(ws, { rsc, task: "monitor" }, { rsc, task: "migrate_to" }, Ord.optional);
+    newOrdering(ws, { rsc, task: "migrate_to" }, { rsc, task: "migrate_from" }, Ord.optional | Ord.impliesFirstMigratable);
+  }
+  migrateFrom.migrateRunnable = true;
+  newOrdering(ws, { rsc, task: "monitor" }, { rsc, task: "migrate_from" }, Ord.optional);
+  newOrdering(ws, { rsc, task: "migrate_from" }, { rsc, task: "stop" }, Ord.optional | Ord.impliesFirstMigratable);
+  newOrdering(ws, { rsc, task: "migrate_from" }, { rsc, task: "start" }, Ord.optional | Ord.impliesFirstMigratable | Ord.pseudoLeft);
+  for (const a of [migrateTo, migrateFrom]) {
+    if (!a) continue;
+    a.meta.set("migrate_source", current.uname);
+    a.meta.set("migrate_target", target.uname);
+  }
+  if (migrateTo) migrateTo.meta.set("record-pending", "true");
 }
 
 /** Turn the (active) recurring op with this key on the node into its cancellation. */

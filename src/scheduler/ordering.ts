@@ -36,10 +36,11 @@ export function newOrdering(ws: WorkingSet, first: OrderEnd, then: OrderEnd, fla
   const o: PendingOrdering = { flags };
   o.firstAction = first.action;
   o.firstRsc = first.rsc ?? first.action?.rsc;
-  o.firstKey = first.task !== undefined ? (first.rsc && !first.task.includes("_") ? opKey(first.rsc.id, first.task) : first.task) : first.action?.key;
+  const isKey = (t: string) => /_\d+$/.test(t);
+  o.firstKey = first.task !== undefined ? (first.rsc && !isKey(first.task) ? opKey(first.rsc.id, first.task) : first.task) : first.action?.key;
   o.thenAction = then.action;
   o.thenRsc = then.rsc ?? then.action?.rsc;
-  o.thenKey = then.task !== undefined ? (then.rsc && !then.task.includes("_") ? opKey(then.rsc.id, then.task) : then.task) : then.action?.key;
+  o.thenKey = then.task !== undefined ? (then.rsc && !isKey(then.task) ? opKey(then.rsc.id, then.task) : then.task) : then.action?.key;
   pending(ws).push(o);
 }
 
@@ -207,13 +208,13 @@ function groupActionFlags(a: Action, node: Node | undefined): Flags {
 }
 
 /** Clear `flag` on `action` because of `reason`; records why, as Pacemaker's summary shows it. */
-function implies(action: Action, reason: Action, flag: "optional" | "runnable"): boolean {
+function implies(action: Action, reason: Action, flag: "optional" | "runnable" | "migrateRunnable"): boolean {
   if (!action[flag]) return false;
   action[flag] = false;
-  const change = flag === "runnable" ? "unrunnable" : "required";
+  const change = flag === "optional" ? "required" : "unrunnable";
   if (action.rsc !== reason.rsc) {
     const text = reason.rsc ? `${change} ${reason.rsc.id} ${reason.task}` : `${change} ${reason.task}`;
-    setReason(action, text, false);
+    setReason(action, text, flag === "migrateRunnable");
   }
   return true;
 }
@@ -229,7 +230,7 @@ interface Filter {
 }
 
 function snapshot(a: Action): string {
-  return `${a.optional}${a.runnable}`;
+  return `${a.optional}${a.runnable}${a.migrateRunnable}${a.pseudo}`;
 }
 
 /** Pacemaker's per-variant update: the action itself, and for a group each member's action. */
@@ -275,14 +276,24 @@ function nativeUpdate(first: Action, then: Action, flags: Flags, filter: Filter,
       implies(then, first, "runnable");
     }
   }
-  if (type & Ord.impliesFirst && !then.optional) implies(first, then, "optional");
+  if (type & Ord.impliesFirst && !then.optional) {
+    implies(first, then, "optional");
+    if (first.migrateRunnable && !then.migrateRunnable) implies(first, then, "migrateRunnable");
+  }
   if (type & Ord.promotedImpliesFirst && filter.optional && !then.optional && then.rsc && then.rsc.role === Role.Promoted) implies(first, then, "optional");
   if (type & Ord.impliesFirstMigratable && filter.optional) {
-    if (!then.runnable) implies(first, then, "runnable");
+    if (!then.migrateRunnable || !then.runnable) implies(first, then, "runnable");
     if (!then.optional) implies(first, then, "optional");
   }
-  if (type & Ord.runnableLeft && filter.runnable && then.runnable && !flags.runnable) implies(then, first, "runnable");
-  if (type & Ord.impliesThen && filter.optional && then.optional && !flags.optional) implies(then, first, "optional");
+  if (type & Ord.pseudoLeft && filter.optional && !first.runnable) {
+    implies(then, first, "migrateRunnable");
+    then.pseudo = false;
+  }
+  if (type & Ord.runnableLeft && filter.runnable && then.runnable && !flags.runnable) {
+    implies(then, first, "runnable");
+    implies(then, first, "migrateRunnable");
+  }
+  if (type & Ord.impliesThen && filter.optional && then.optional && !flags.optional && !first.migrateRunnable) implies(then, first, "optional");
   if (type & Ord.restart) handleRestart(first, then, filter);
 }
 
@@ -304,6 +315,7 @@ function updateForOrdering(first: Action, then: Action, node: Node | undefined, 
     else if (!flags.runnable && then.runnable) then.runnable = false;
   }
   if (type & Ord.impliesFirstMigratable && then.rsc) variantUpdate(then.rsc, first, then, node, flags, { optional: true }, Ord.impliesFirstMigratable);
+  if (type & Ord.pseudoLeft && then.rsc) variantUpdate(then.rsc, first, then, node, flags, { optional: true }, Ord.pseudoLeft);
   if (type & Ord.asymmetrical && then.rsc) variantUpdate(then.rsc, first, then, node, flags, { runnable: true }, Ord.asymmetrical);
   if (first.runnable && type & Ord.impliesThenPrinted && !flags.optional) then.printAlways = true;
   if (type & Ord.impliesFirstPrinted && !then.optional) first.printAlways = true;
@@ -320,6 +332,7 @@ function handleRestart(first: Action, then: Action, filter: Filter): void {
   if (!reason) return;
   if (first.runnable) implies(first, then, "optional");
   if (!then.optional) implies(first, then, "optional");
+  if (!then.migrateRunnable) implies(first, then, "migrateRunnable");
   if (!first.optional && !first.runnable) implies(then, first, "runnable");
 }
 

@@ -239,6 +239,8 @@ export interface Action {
   priority?: number;
   /** A recurring op whose definition changed: it must be re-sent. */
   reschedule?: boolean;
+  /** Part of a live migration that can still happen (pe_action_migrate_runnable). */
+  migrateRunnable?: boolean;
 }
 
 export interface WorkingSet {
