@@ -151,6 +151,10 @@ function checkActionDefinition(ws: WorkingSet, rsc: Resource, node: Node, op: Lr
   else if (digestAll !== expected.all) rc = interval === 0 && Object.keys(opParams).length > 0 ? "restart" : "all";
   else rc = "match";
   if (rc === "match") return false;
+  // crm_simulate works on sanitized CIBs: when only private (secure) parameters differ, the
+  // recorded secure digest still matches and nothing is done.
+  const secure = rec["op-secure-digest"];
+  if (secure !== undefined && expected.secure === secure) return false;
   const key = opKey(rsc.id, task, interval);
   if (rc === "restart") {
     const required = customAction(ws, rsc, key, task, null, false, { interval });

@@ -176,6 +176,7 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
     }
   }
   g.attributes = attrs;
+  if (a.task === "do_shutdown" && a.node) g.downed = [a.node.id];
   return g;
 }
 

@@ -18,6 +18,7 @@ import { transitionSummaryLines } from "./transition-summary.js";
 import { applyTickets } from "./tickets.js";
 import { buildGraph } from "./graph-build.js";
 import { handleConfigChanges } from "./config-changes.js";
+import { scheduleShutdowns } from "./node-actions.js";
 import type { TransitionGraph } from "./graph/types.js";
 
 export interface ScheduleResult {
@@ -92,6 +93,7 @@ export function schedule(model: CibModel, now: number): ScheduleResult {
   assignAll(ws, log);
   createProbes(ws);
   createResourceActions(ws);
+  scheduleShutdowns(ws);
   applyOrderings(ws);
   const update = (a: import("./types.js").Action) => updateAction(ws, a);
   blockColocatedStarts(ws, update);

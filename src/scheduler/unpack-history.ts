@@ -167,7 +167,6 @@ function unpackLrmResource(ws: WorkingSet, state: HistoryState, node: Node, lrm:
   let rsc = resourceForHistory(ws, node, lrm.id);
   if (rsc && rsc.kind !== "primitive") rsc = undefined;
   if (!rsc) rsc = orphanFor(ws, lrm);
-  rsc.knownOn.add(node);
   ws.history.push({ node, lrm, rsc });
 
   const ops = lrm.ops
@@ -389,6 +388,8 @@ function unpackFailure(ws: WorkingSet, rsc: Resource, node: Node, op: LrmOpDef, 
 function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFail): void {
   const role: Role = rsc.role;
   if (role === Role.Unknown) return;
+  // Only history that tells something (not just a pending probe) makes the state known.
+  rsc.knownOn.add(node);
   if (rsc.role !== Role.Stopped && !node.online && !node.maintenance && rsc.managed) {
     if (ws.stonithEnabled || node.kind === "cluster") {
       if (node.unclean || ws.stonithEnabled) fenceNode(node, `${rsc.id} is thought to be active there`);
