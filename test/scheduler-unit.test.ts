@@ -130,3 +130,15 @@ test("a location rule's score is shown as is on an offline node (crm_simulate: 1
   ]);
   assert.match(res.summary, /Start +a +\( +n2 \)/);
 });
+
+test("two op definitions with the same name and interval: neither is scheduled (crm_simulate)", () => {
+  const ops = (second: string) =>
+    `<primitive id="a" class="ocf" provider="pacemaker" type="Dummy"><operations><op id="m1" name="monitor" interval="10s"/>${second}<op id="m3" name="monitor" interval="20s" role="Stopped"/></operations></primitive>`;
+  const run = (second: string) => simulate(cib(ops(second))).summary;
+  assert.match(run(""), /monitor=10000 on/);
+  assert.match(run(""), /monitor=20000 on/);
+  const dup = run(`<op id="m2" name="monitor" interval="PT10S" timeout="30s"/>`);
+  assert.doesNotMatch(dup, /monitor=10000/);
+  assert.match(dup, /monitor=20000 on/);
+  assert.doesNotMatch(run(`<op id="m4" name="monitor" interval="10000ms" role="Stopped"/>`), /monitor=10000/);
+});

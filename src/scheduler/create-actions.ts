@@ -250,12 +250,9 @@ function cancelAction(ws: WorkingSet, rsc: Resource, name: string, interval: num
 
 /** Monitors with role="Stopped" run on every node where the resource should not run. */
 function recurringStopped(ws: WorkingSet, rsc: Resource, node: Node | null): void {
-  const seen = new Set<string>();
   for (const op of rsc.ops) {
     if (op.role !== Role.Stopped || op.interval === 0) continue;
-    const dup = `${op.name}_${op.interval}`;
-    if (seen.has(dup)) continue;
-    seen.add(dup);
+    if (isDuplicateOp(rsc, op)) continue;
     if (["start", "stop", "promote", "demote"].includes(op.name)) continue;
     if (!op.enabled) continue;
     if (!rsc.unique) continue;
@@ -300,14 +297,20 @@ function startRsc(ws: WorkingSet, rsc: Resource, next: Node | null, optional: bo
   if (start.runnable && !optional) start.optional = false;
 }
 
+/**
+ * Two op definitions with the same name and interval (e.g. interval="10s" and "PT10S") are a
+ * configuration error; Pacemaker then schedules neither of them, whatever their roles
+ * (observed with crm_simulate; the "intervals" case).
+ */
+function isDuplicateOp(rsc: Resource, op: Resource["ops"][number]): boolean {
+  return rsc.ops.some((o) => o !== op && o.name === op.name && o.interval === op.interval);
+}
+
 function recurring(ws: WorkingSet, rsc: Resource, start: Action, node: Node | null): void {
-  const seen = new Set<string>();
   for (const op of rsc.ops) {
     if (op.interval === 0) continue;
     if (op.role === Role.Stopped) continue;
-    const dupKey = `${op.name}_${op.interval}`;
-    if (seen.has(dupKey)) continue;
-    seen.add(dupKey);
+    if (isDuplicateOp(rsc, op)) continue;
     if (["start", "stop", "promote", "demote"].includes(op.name)) continue;
     if (!op.enabled) continue;
     const key = opKey(rsc.id, op.name, op.interval);
