@@ -2,7 +2,9 @@
 // against pacer-remoted and the real pacemaker-remoted 2.1.5 in the same run. Each daemon runs
 // in its own network + mount namespace with the same agent tree bind-mounted over
 // /usr/lib/ocf/resource.d, and the same client (src/remote/client.ts) drives both.
-//   node dist/bench/remote-exec.js [--ops N] [--resources R]     (root; needs .deps, see .ci/setup)
+// Each configuration keeps R monitors in flight (R resources, one op each): R=1 is a
+// controller's sequential pace (latency-bound), R=8 loads the daemon (throughput-bound).
+//   node dist/bench/remote-exec.js [--ops N] [--in-flight 1,8]   (root; needs .deps, see .ci/setup)
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +17,7 @@ const REMOTED_JS = new URL("../src/cli/remoted.js", import.meta.url).pathname;
 
 interface Stats {
   daemon: string;
+  inFlight: number;
   ops: number;
   seconds: number;
   opsPerSec: number;
@@ -23,9 +26,9 @@ interface Stats {
   max: number;
 }
 
-function arg(name: string, fallback: number): number {
+function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -53,7 +56,7 @@ async function drive(label: string, host: string, port: number, key: Buffer, ops
         resolve(r);
       } else waiting.set(id, resolve);
     });
-  const ids = Array.from({ length: resources }, (_, i) => `bench${i}`);
+  const ids = Array.from({ length: resources }, (_, i) => `bench${resources}-${i}`);
   for (const id of ids) await client.register({ id, class: "ocf", provider: "pacerbench", type: "Trivial" });
   const one = async (rscId: string): Promise<number> => {
     const t0 = performance.now();
@@ -78,12 +81,16 @@ async function drive(label: string, host: string, port: number, key: Buffer, ops
   const seconds = (performance.now() - start) / 1000;
   client.close();
   latencies.sort((a, b) => a - b);
-  return { daemon: label, ops: latencies.length, seconds, opsPerSec: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] };
+  return { daemon: label, inFlight: resources, ops: latencies.length, seconds, opsPerSec: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] };
 }
 
 async function main(): Promise<number> {
-  const ops = arg("--ops", 2000);
-  const resources = arg("--resources", 8);
+  const ops = Number(arg("--ops", "2000"));
+  const inFlight = arg("--in-flight", "1,8").split(",").map(Number);
+  if (!Number.isInteger(ops) || ops < 1 || inFlight.some((n) => !Number.isInteger(n) || n < 1)) {
+    process.stderr.write("usage: remote-exec [--ops N] [--in-flight N,N,...]\n");
+    return 2;
+  }
   const skip = netnsSkipReason();
   if (skip) {
     process.stderr.write(`remote-exec bench: ${skip}\n`);
@@ -114,9 +121,11 @@ async function main(): Promise<number> {
           binds: [[ra, "/usr/lib/ocf/resource.d"]],
         });
         await waitForPort(nsIp, 3121, 15_000, label);
-        const s = await drive(label, nsIp, 3121, key, ops, resources);
-        results.push(s);
-        process.stdout.write(`${label.padEnd(24)} ${s.ops} ops in ${s.seconds.toFixed(2)} s  ${s.opsPerSec.toFixed(0).padStart(5)} ops/s  p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  max ${s.max.toFixed(1)} ms\n`);
+        for (const n of inFlight) {
+          const s = await drive(label, nsIp, 3121, key, ops, n);
+          results.push(s);
+          process.stdout.write(`${label.padEnd(24)} in flight ${String(n).padStart(2)}: ${s.ops} ops in ${s.seconds.toFixed(2).padStart(6)} s  ${s.opsPerSec.toFixed(0).padStart(5)} ops/s  p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  max ${s.max.toFixed(1)} ms\n`);
+        }
       } finally {
         await ns.destroy();
       }
@@ -124,10 +133,12 @@ async function main(): Promise<number> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const pm = results.find((r) => r.daemon.startsWith("pacemaker"));
-  const pc = results.find((r) => r.daemon === "pacer-remoted");
-  if (pm && pc) process.stdout.write(`throughput ratio pacer/pacemaker: ${(pc.opsPerSec / pm.opsPerSec).toFixed(2)}x  (${resources} resources, one op in flight per resource, one connection)\n`);
-  process.stdout.write(JSON.stringify({ bench: "remote-exec", ops, resources, results }) + "\n");
+  for (const n of inFlight) {
+    const pm = results.find((r) => r.daemon.startsWith("pacemaker") && r.inFlight === n);
+    const pc = results.find((r) => r.daemon === "pacer-remoted" && r.inFlight === n);
+    if (pm && pc) process.stdout.write(`in flight ${n}: throughput pacer/pacemaker ${(pc.opsPerSec / pm.opsPerSec).toFixed(2)}x, p50 ${pc.p50.toFixed(2)} vs ${pm.p50.toFixed(2)} ms, p99 ${pc.p99.toFixed(2)} vs ${pm.p99.toFixed(2)} ms\n`);
+  }
+  process.stdout.write(JSON.stringify({ bench: "remote-exec", ops, inFlight, results }) + "\n");
   return 0;
 }
 

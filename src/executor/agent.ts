@@ -52,6 +52,21 @@ export interface ImmediateResult {
 
 export type Invocation = SpawnPlan | ImmediateResult;
 
+// Reading process.env goes through a slow accessor per variable; agents get a snapshot taken
+// once (refreshed if the daemon changes its own environment through daemonEnv()).
+let envSnapshot: Record<string, string> | undefined;
+let envSource: NodeJS.ProcessEnv | undefined;
+
+/** The daemon's environment, as every agent inherits it. */
+export function daemonEnv(): Record<string, string> {
+  if (!envSnapshot || envSource !== process.env) {
+    envSnapshot = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) envSnapshot[k] = v;
+    envSource = process.env;
+  }
+  return envSnapshot;
+}
+
 export function notInstalled(reason: string): ImmediateResult {
   return { kind: "result", rc: OcfRc.NOT_INSTALLED, status: ExecStatus.NOT_INSTALLED, reason };
 }

@@ -2,7 +2,7 @@
 // codes (LSB "status" 1-3 all mean "not running"), which are mapped to OCF here.
 import { join } from "node:path";
 import { OcfRc } from "./codes.js";
-import { findExecutable, notInstalled, type AgentPaths, type Invocation, type ResourceSpec } from "./agent.js";
+import { daemonEnv, findExecutable, notInstalled, type AgentPaths, type Invocation, type ResourceSpec } from "./agent.js";
 
 export function lsbStatusToOcf(code: number): number {
   switch (code) {
@@ -32,7 +32,7 @@ export function prepareLsb(spec: ResourceSpec, action: string, paths: AgentPaths
     kind: "spawn",
     file,
     args: [agentAction],
-    env: { ...process.env },
+    env: { ...daemonEnv() },
     mapExit: isStatus ? lsbStatusToOcf : lsbActionToOcf,
     agentAction,
   };

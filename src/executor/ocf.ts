@@ -1,13 +1,13 @@
 // OCF resource agents: a script per PROVIDER/TYPE, called with the action as its only
 // argument, configured entirely through OCF_* environment variables.
 import { join } from "node:path";
-import { findExecutable, notInstalled, type AgentPaths, type Invocation, type ResourceSpec } from "./agent.js";
+import { daemonEnv, findExecutable, notInstalled, type AgentPaths, type Invocation, type ResourceSpec } from "./agent.js";
 
 export const EXIT_REASON_PREFIX = "ocf-exit-reason:";
 
 /** The environment an OCF agent expects, on top of the daemon's own. */
 export function ocfEnvironment(spec: ResourceSpec, params: Record<string, string>, paths: AgentPaths): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...daemonEnv() };
   for (const [name, value] of Object.entries(params)) {
     // OCF_CHECK_LEVEL is defined by the OCF standard under its own name; every other
     // parameter (including the CRM_meta_* meta-attributes) is an OCF_RESKEY_ variable.

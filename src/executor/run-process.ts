@@ -1,6 +1,7 @@
 // Runs one agent invocation as a child process in a process group of its own, so that a
 // timeout (or a cancel) can kill everything the agent started, not only the shell script.
 import { spawn } from "node:child_process";
+import { Spawner } from "./spawner.js";
 
 export interface ProcessOptions {
   env: NodeJS.ProcessEnv;
@@ -36,7 +37,19 @@ const DEFAULT_LIMIT = 1 << 20;
 // pipes to drain, then report anyway (the agent's own exit is what counts).
 const DRAIN_GRACE_MS = 200;
 
+let launcher: Spawner | undefined | null;
+
+/**
+ * Start an agent. Goes through the launcher helper (spawner.ts) when Perl is present, which
+ * keeps fork() off our event loop; PACER_AGENT_LAUNCHER=node forces Node's own spawn.
+ */
 export function runProcess(file: string, args: string[], options: ProcessOptions): RunningProcess {
+  if (launcher === undefined) launcher = process.env.PACER_AGENT_LAUNCHER !== "node" && Spawner.available() ? new Spawner() : null;
+  return launcher ? launcher.run(file, args, options) : runWithNode(file, args, options);
+}
+
+/** Start an agent with Node's child_process directly. */
+export function runWithNode(file: string, args: string[], options: ProcessOptions): RunningProcess {
   const started = performance.now();
   const limit = options.outputLimit ?? DEFAULT_LIMIT;
   let child;

@@ -2,7 +2,7 @@
 // elsewhere every action reports "not installed" with a reason that says why.
 import { existsSync } from "node:fs";
 import { OcfRc } from "./codes.js";
-import { findExecutable, notInstalled, type Invocation, type ResourceSpec } from "./agent.js";
+import { daemonEnv, findExecutable, notInstalled, type Invocation, type ResourceSpec } from "./agent.js";
 
 /** systemd's own test for "booted with systemd" (sd_booted). */
 export function systemdRunning(): boolean {
@@ -18,7 +18,7 @@ export function prepareSystemd(spec: ResourceSpec, action: string, running: bool
   const systemctl = findExecutable(["/usr/bin/systemctl", "/bin/systemctl"]);
   if (!systemctl) return notInstalled("systemctl not found");
   const unit = unitName(spec.type);
-  const env = { ...process.env };
+  const env = { ...daemonEnv() };
   void timeoutMs;
   switch (action) {
     case "start":
