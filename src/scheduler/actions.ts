@@ -79,7 +79,7 @@ function updateRunnable(ws: WorkingSet, rsc: Resource, action: Action): void {
   }
   if (!node.online && node.kind !== "guest") {
     action.runnable = false;
-    if (rsc.managed && action.task === "stop" && !node.unclean) fenceNode(node, "resource actions are unrunnable");
+    if (rsc.managed && action.task === "stop" && !node.unclean) fenceNode(ws, node, "resource actions are unrunnable");
     return;
   }
   if (node.pending) {
@@ -88,6 +88,11 @@ function updateRunnable(ws: WorkingSet, rsc: Resource, action: Action): void {
   }
   if (taskNeeds(rsc, action.task) === "nothing") {
     setReason(action, undefined, true);
+    action.runnable = true;
+    return;
+  }
+  // Fence devices may start without quorum (observed with crm_simulate 2.1.5, quorum-4).
+  if (rsc.agentClass === "stonith") {
     action.runnable = true;
     return;
   }

@@ -176,7 +176,8 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
     }
   }
   g.attributes = attrs;
-  if (a.task === "do_shutdown" && a.node) g.downed = [a.node.id];
+  if ((a.task === "do_shutdown" || (a.task === "stonith" && a.meta.get("stonith_action") !== "on")) && a.node) g.downed = [a.node.id];
+  if (a.task === "stonith" && a.node) for (const [k, v] of a.node.attrs) if (!k.startsWith("#")) attrs[metaName(k)] = v;
   return g;
 }
 

@@ -18,7 +18,7 @@ import { transitionSummaryLines } from "./transition-summary.js";
 import { applyTickets } from "./tickets.js";
 import { buildGraph } from "./graph-build.js";
 import { handleConfigChanges } from "./config-changes.js";
-import { scheduleShutdowns } from "./node-actions.js";
+import { nodeActionLines, scheduleFencingAndShutdowns } from "./node-actions.js";
 import type { TransitionGraph } from "./graph/types.js";
 
 export interface ScheduleResult {
@@ -93,12 +93,13 @@ export function schedule(model: CibModel, now: number): ScheduleResult {
   assignAll(ws, log);
   createProbes(ws);
   createResourceActions(ws);
-  scheduleShutdowns(ws);
+  scheduleFencingAndShutdowns(ws);
   applyOrderings(ws);
   const update = (a: import("./types.js").Action) => updateAction(ws, a);
   blockColocatedStarts(ws, update);
   orderProbes(ws);
   for (const a of [...ws.actions].reverse()) updateAction(ws, a);
+  ws.fenceLines = nodeActionLines(ws);
   const summaryLines = transitionSummaryLines(ws);
   const graph = buildGraph(ws);
   return { ws, statusLines, countsLine: counts, maintenanceMode: ws.maintenanceMode, stopAll: ws.stopAll, summaryLines, scores: log.lines, graph };

@@ -48,7 +48,7 @@ function constrain(ws: WorkingSet, rsc: Resource, ticket: TicketState, policy: s
       case "fence":
         if (!roleMatches) return;
         resourceLocation(ws, rsc, null, -INFINITY, "__loss_of_ticket__");
-        for (const n of rsc.runningOn) fenceNode(n, "deadman ticket was lost");
+        for (const n of rsc.runningOn) fenceNode(ws, n, "deadman ticket was lost");
         break;
       case "freeze":
         if (!roleMatches) return;

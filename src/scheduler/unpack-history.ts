@@ -36,7 +36,14 @@ export function unpackHistory(ws: WorkingSet): HistoryState {
     const node = nodeFor(ws, st);
     if (node && (node.online || ws.stonithEnabled)) order.push(st);
   }
-  for (const st of states) if (!order.includes(st)) order.push(st);
+  // Without fencing (and shutdown locks), offline cluster nodes' history is never read.
+  const shutdownLock = /^(true|on|yes|y|1)$/i.test(ws.options.get("shutdown-lock") ?? "false");
+  for (const st of states) {
+    if (order.includes(st)) continue;
+    const node = nodeFor(ws, st);
+    if (node && node.kind === "cluster" && !node.online && !ws.stonithEnabled && !shutdownLock) continue;
+    order.push(st);
+  }
   for (const st of order) {
     const node = nodeFor(ws, st);
     if (!node) continue;
@@ -392,7 +399,7 @@ function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFa
   rsc.knownOn.add(node);
   if (rsc.role !== Role.Stopped && !node.online && !node.maintenance && rsc.managed) {
     if (ws.stonithEnabled || node.kind === "cluster") {
-      if (node.unclean || ws.stonithEnabled) fenceNode(node, `${rsc.id} is thought to be active there`);
+      if (node.unclean || ws.stonithEnabled) fenceNode(ws, node, `${rsc.id} is thought to be active there`);
     }
   }
   let effective = onFail;
@@ -404,7 +411,7 @@ function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFa
       rsc.failed = true;
       break;
     case OnFail.Fence:
-      fenceNode(node, `${rsc.id} failed there`);
+      fenceNode(ws, node, `${rsc.id} failed there`);
       break;
     case OnFail.Standby:
       node.standby = true;

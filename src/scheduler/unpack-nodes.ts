@@ -6,7 +6,8 @@ import { evaluateNvsets } from "../cib/nvset.js";
 import { isTrue } from "../cib/model-parse.js";
 import { INFINITY, parseScore } from "../cib/score.js";
 import type { IdIndex } from "../cib/id-index.js";
-import type { Node, WorkingSet } from "./types.js";
+import type { Action, Node, WorkingSet } from "./types.js";
+import { customAction, setReason } from "./actions.js";
 import { naturalCompare } from "./natural-sort.js";
 
 export function unpackNodes(ws: WorkingSet, index: IdIndex, startupFencing: boolean): void {
@@ -78,11 +79,36 @@ export function unpackNodeStates(ws: WorkingSet): void {
   }
 }
 
-export function fenceNode(node: Node, reason: string): void {
+export function fenceNode(ws: WorkingSet, node: Node, reason: string): void {
   if (!node.unclean) {
     node.unclean = true;
     node.fenceReason ??= reason;
+    fenceOp(ws, node, true, reason);
   }
+}
+
+export function canFence(ws: WorkingSet, node: Node): boolean {
+  if (!ws.stonithEnabled || !ws.haveStonithResource) return false;
+  if (ws.haveQuorum || ws.noQuorumPolicy === "ignore") return true;
+  return node.online;
+}
+
+/** The fencing action for a node (one per node and fence type). */
+export function fenceOp(ws: WorkingSet, node: Node, optional: boolean, reason: string): Action {
+  const how = ws.options.get("stonith-action") ?? "reboot";
+  const key = `stonith-${node.uname}-${how}`;
+  let op = ws.actions.find((a) => a.key === key);
+  if (!op) {
+    op = customAction(ws, undefined, key, "stonith", node, true);
+    op.meta.set("on_node", node.uname);
+    op.meta.set("on_node_uuid", node.id);
+    op.meta.set("stonith_action", how);
+  }
+  if (!optional && canFence(ws, node)) {
+    op.optional = false;
+    setReason(op, reason, false);
+  } else if (op.reason === undefined) op.reason = reason;
+  return op;
 }
 
 function readShutdown(node: Node): void {
@@ -96,7 +122,7 @@ function onlineWithoutFencing(ws: WorkingSet, node: Node, st: NodeStateDef): boo
   if (!isTrue(st.inCcm)) return false;
   if ((st.crmd ?? "").toLowerCase() === "online") return (st.join ?? "").toLowerCase() === "member";
   if (!node.expectedUp) return false;
-  fenceNode(node, "peer is unexpectedly down");
+  fenceNode(ws, node, "peer is unexpectedly down");
   return false;
 }
 
@@ -114,9 +140,9 @@ function onlineWithFencing(ws: WorkingSet, node: Node, st: NodeStateDef): boolea
   if (node.shutdown) {
     online = crmdOnline;
   } else if (st.inCcm === undefined) {
-    fenceNode(node, "peer has not been seen by the cluster");
+    fenceNode(ws, node, "peer has not been seen by the cluster");
   } else if (join === "nack") {
-    fenceNode(node, "peer failed Pacemaker membership criteria");
+    fenceNode(ws, node, "peer failed Pacemaker membership criteria");
   } else if (!doTerminate && exp === "down") {
     if (isTrue(st.inCcm) || crmdOnline) {
       node.standby = true;
@@ -125,18 +151,18 @@ function onlineWithFencing(ws: WorkingSet, node: Node, st: NodeStateDef): boolea
   } else if (doTerminate && join === "down" && !isTrue(st.inCcm) && !crmdOnline) {
     online = false;
   } else if (!isTrue(st.inCcm)) {
-    fenceNode(node, "peer is no longer part of the cluster");
+    fenceNode(ws, node, "peer is no longer part of the cluster");
   } else if (!crmdOnline) {
-    fenceNode(node, "peer process is no longer available");
+    fenceNode(ws, node, "peer process is no longer available");
   } else if (doTerminate) {
-    fenceNode(node, "termination was requested");
+    fenceNode(ws, node, "termination was requested");
   } else if (join === "member") {
     // active
   } else if (join === "pending" || join === "down") {
     node.standby = true;
     node.pending = true;
   } else {
-    fenceNode(node, "peer was in an unknown state");
+    fenceNode(ws, node, "peer was in an unknown state");
   }
   return online;
 }

@@ -165,11 +165,13 @@ export function applyMeta(ws: WorkingSet, rsc: Resource): void {
   rsc.recovery = (["stop_start", "stop_only", "block", "stop_unexpected"].includes(ma) ? ma : "stop_start") as Recovery;
   rsc.critical = m.has("critical") ? isTrue(m.get("critical")) : true;
   const isStonith = rsc.def.agentClass === "stonith";
-  let requires = m.get("requires");
-  if (requires === undefined || isStonith) {
-    requires = isStonith ? "quorum" : ws.stonithEnabled ? "fencing" : "quorum";
-  } else if (requires === "fencing" && !ws.stonithEnabled) {
-    requires = "quorum";
+  let requires = (m.get("requires") ?? "").toLowerCase();
+  if (requires === "unfencing" && (isStonith || !ws.stonithEnabled)) requires = "quorum";
+  if (!["nothing", "quorum", "fencing", "unfencing"].includes(requires)) {
+    if (isStonith) requires = "quorum";
+    else if (ws.stonithEnabled) requires = "fencing";
+    else if (ws.noQuorumPolicy === "ignore") requires = "nothing";
+    else requires = "quorum";
   }
   rsc.requires = requires as Resource["requires"];
 }
