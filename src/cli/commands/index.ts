@@ -5,9 +5,11 @@ export interface Command {
 }
 
 import * as authkey from "./authkey.js";
+import * as rule from "./rule.js";
 import * as simulate from "./simulate.js";
 
 export const commands: Record<string, Command> = {
   authkey,
+  rule,
   simulate,
 };
