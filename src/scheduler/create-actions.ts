@@ -6,6 +6,7 @@ import { customAction, findActions, findActionsExact, opKey, setReason, startAct
 import { newOrdering, orderActions } from "./ordering.js";
 import { canRunResources } from "./unpack-nodes.js";
 import { newColocation } from "./constraints.js";
+import { containerConstraints } from "./containers.js";
 import { INFINITY } from "../cib/score.js";
 
 export function createProbes(ws: WorkingSet): void {
@@ -42,6 +43,8 @@ function probeResource(ws: WorkingSet, rsc: Resource, node: Node): boolean {
     return any;
   }
   if (rsc.orphan) return false;
+  // A filler's state is its container's: only the container is probed.
+  if (rsc.container && !rsc.remoteNode) return false;
   if (rsc.knownOn.has(node)) return false;
   const allowedMode = rsc.discovery.get(node);
   if (rsc.exclusiveDiscover && allowedMode !== "exclusive") return false;
@@ -376,6 +379,7 @@ function internalFor(ws: WorkingSet, rsc: Resource): void {
   }
   newOrdering(ws, { rsc, task: "stop" }, { rsc, task: "start" }, Ord.optional | Ord.impliesThen | Ord.restart);
   newOrdering(ws, { rsc, task: "lrm_delete" }, { rsc, task: "monitor" }, Ord.sameNode | Ord.thenCancelsFirst);
+  containerConstraints(ws, rsc);
   if (ws.placementStrategy !== "default" && rsc.utilization.size > 0) utilizationOrderings(ws, rsc);
 }
 

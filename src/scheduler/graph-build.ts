@@ -162,6 +162,7 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
   }
   if (rsc) for (const [k, v] of actionMeta(ws, rsc, a)) attrs[metaName(k)] = v;
   for (const [k, v] of a.meta) attrs[metaName(k)] = v;
+  if (rsc?.container && !rsc.remoteNode) attrs.CRM_meta_container = rsc.container.id;
   for (let p: Resource | undefined = rsc; p; p = p.parent) {
     if (p.kind === "primitive") {
       const inc = p.meta.get("clone");

@@ -1,6 +1,6 @@
 // Node criteria applied before assignment: location constraints, stickiness on the current
 // node, and bans where a resource reached its migration-threshold.
-import { INFINITY } from "../cib/score.js";
+import { INFINITY, addScores } from "../cib/score.js";
 import type { Node, Resource, WorkingSet } from "./types.js";
 import { applyLocation, type LocationRecord } from "./constraints.js";
 import { resourceLocation } from "./location.js";
@@ -30,7 +30,9 @@ function checkThreshold(ws: WorkingSet, rsc: Resource, node: Node, clearing: { r
   }
   if (clearing.some((c) => c.rsc === rsc && c.node === node)) return;
   if (rsc.migrationThreshold === 0 || rsc.failureIgnored) return;
-  const { count } = failCount(ws, rsc, node, true);
+  let { count } = failCount(ws, rsc, node, true);
+  // A container's failures include those of the resources living inside it.
+  for (const f of rsc.fillers) count = addScores(count, failCount(ws, f, node, true).count);
   if (count <= 0) return;
   if (rsc.migrationThreshold - count <= 0) resourceLocation(ws, rsc, node, -INFINITY, "__fail_limit__");
 }

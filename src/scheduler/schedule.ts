@@ -8,6 +8,7 @@ import { unpackConfig } from "./unpack-config.js";
 import { unpackNodes, unpackNodeStates } from "./unpack-nodes.js";
 import { unpackResources } from "./unpack-resources.js";
 import { unpackHistory } from "./unpack-history.js";
+import { setupContainers } from "./containers.js";
 import { clusterStatusLines, countsLine } from "./status-display.js";
 import { unpackColocations, unpackLocations, unpackOrders } from "./constraints.js";
 import { applyNodeCriteria } from "./node-criteria.js";
@@ -67,6 +68,7 @@ export function unpack(model: CibModel, now: number): WorkingSet {
   };
   unpackNodes(ws, index, isTrue(options.get("startup-fencing")));
   unpackResources(ws, index);
+  setupContainers(ws);
   unpackNodeStates(ws);
   const hist = unpackHistory(ws);
   historyByWs.set(ws, hist);

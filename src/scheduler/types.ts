@@ -56,6 +56,10 @@ export interface Node {
   running: Resource[];
   /** Why the node must be fenced (first reason wins). */
   fenceReason?: string;
+  /** Guest and remote nodes: the connection resource that makes the node exist. */
+  remoteRsc?: Resource;
+  /** Guest nodes: "fencing" means recovering the container (set when it must be recovered). */
+  requiresReset?: boolean;
 }
 
 export type Recovery = "stop_start" | "stop_only" | "block" | "stop_unexpected";
@@ -151,6 +155,12 @@ export interface Resource {
   cloneName?: string;
   /** Per node: instances of this clone assigned there (clone allocation). */
   instanceCount?: Map<Node, number>;
+  /** The resource this one lives inside (`container` meta attribute, or a guest's container). */
+  container?: Resource;
+  /** Resources living inside this one (the reverse of `container`). */
+  fillers: Resource[];
+  /** The guest or remote node this connection resource creates. */
+  remoteNode?: Node;
 }
 
 export interface CloneSettings {

@@ -256,9 +256,12 @@ function unpackOp(ws: WorkingSet, state: HistoryState, rsc: Resource, node: Node
     }
   }
   const { onFail } = onFailFor(ws, rsc, task, interval);
-  if (onFail === OnFail.Ignore) {
+  // A filler whose stop failed is stopped anyway once its container restarts.
+  const containerStop = onFail === OnFail.RestartContainer && task === "stop";
+  if (onFail === OnFail.Ignore || containerStop) {
     updateResourceState(ws, rsc, node, op, task, targetRc ?? 0, ctx);
     rsc.failureIgnored = true;
+    if (containerStop && ctx.onFail <= OnFail.Recover) ctx.onFail = onFail;
   } else {
     unpackFailure(ws, rsc, node, op, rc, ctx);
     if (status === EXEC_ERROR_HARD) resourceLocation(ws, topOf(rsc), node, -INFINITY);
@@ -433,6 +436,12 @@ function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFa
         rsc.needsStop = true;
         stopAction(ws, rsc, node, false);
       }
+      break;
+    case OnFail.RestartContainer:
+      rsc.failed = true;
+      rsc.needsStop = true;
+      if (rsc.container) stopAction(ws, rsc.container, node, false);
+      else if (rsc.role !== Role.Stopped && (rsc.role as Role) !== Role.Unknown) stopAction(ws, rsc, node, false);
       break;
     default:
       break;

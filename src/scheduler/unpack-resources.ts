@@ -73,6 +73,7 @@ export function newResource(id: string, def: ResourceDef, parent: Resource | und
     activeRecurring: [],
     discovery: new Map(),
     exclusiveDiscover: false,
+    fillers: [],
   };
 }
 
@@ -220,6 +221,9 @@ export function onFailFor(ws: WorkingSet, rsc: Resource, task: string, interval:
     value = d.get("on-fail");
   }
   if (value !== undefined) value = value.toLowerCase();
+  // A filler's failures restart its container unless configured otherwise.
+  if (value === "restart-container" && !rsc.container) value = undefined;
+  if (value === undefined && rsc.container) value = "restart-container";
   let onFail = OnFail.Recover;
   let failRole = Role.Started;
   switch (value) {
@@ -253,6 +257,9 @@ export function onFailFor(ws: WorkingSet, rsc: Resource, task: string, interval:
       break;
     case "restart":
       onFail = OnFail.Recover;
+      break;
+    case "restart-container":
+      onFail = OnFail.RestartContainer;
       break;
     case "demote":
       onFail = OnFail.Demote;
