@@ -295,3 +295,13 @@ test("validateRule reports what Pacemaker silently evaluates as false", () => {
   ]);
   assert.deepEqual(validateRule(rule('<expression id="e" attribute="a" operation="defined"/>')), []);
 });
+
+test("a rule that contains itself through id-ref is an error, not a stack overflow", () => {
+  const cib = parseXml(`<cib><configuration><constraints>
+    <rsc_location id="a" rsc="x"><rule id="outer" score="1"><rule id="inner" boolean-op="or"><rule id-ref="outer"/></rule></rule></rsc_location>
+  </constraints></configuration></cib>`);
+  const index = buildIdIndex(cib);
+  const outer = index.get("outer")!;
+  assert.throws(() => evaluateRule(outer, { now: NOW }, index), /<rule> \(line 2\): rule id-ref="outer" makes the rule contain itself/);
+  assert.deepEqual(validateRule(outer, index).map((e) => e.message), ['<rule> (line 2): rule id-ref="outer" makes the rule contain itself']);
+});

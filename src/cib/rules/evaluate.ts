@@ -10,10 +10,10 @@ import { checkOpExpression, evaluateOpExpression, evaluateRscExpression } from "
 
 const CONDITIONS = new Set(["rule", "expression", "date_expression", "rsc_expression", "op_expression"]);
 
-function evaluateCondition(el: XmlElement, ctx: RuleContext, index: IdIndex | undefined): RuleResult {
+function evaluateCondition(el: XmlElement, ctx: RuleContext, index: IdIndex | undefined, active: Set<XmlElement>): RuleResult {
   switch (el.name) {
     case "rule":
-      return evaluateRule(el, ctx, index);
+      return evaluateRuleIn(el, ctx, index, active);
     case "expression":
       return { matched: evaluateAttributeExpression(el, ctx) };
     case "date_expression":
@@ -34,19 +34,27 @@ function evaluateCondition(el: XmlElement, ctx: RuleContext, index: IdIndex | un
  * Every condition is evaluated, even after the outcome is known, so that nextChange is the
  * earliest instant at which any date expression could change — possibly earlier than the one
  * that would actually flip the outcome, which only costs an early re-check.
+ * A rule that contains itself through an id-ref is a CibError.
  */
 export function evaluateRule(rule: XmlElement, ctx: RuleContext, idIndex?: IdIndex): RuleResult {
+  return evaluateRuleIn(rule, ctx, idIndex, new Set());
+}
+
+function evaluateRuleIn(rule: XmlElement, ctx: RuleContext, idIndex: IdIndex | undefined, active: Set<XmlElement>): RuleResult {
   const target = resolveRef(rule, idIndex);
+  if (active.has(target)) throw new CibError(`rule id-ref="${rule.attrs["id-ref"]}" makes the rule contain itself`, rule);
+  active.add(target);
   // Observed: "OR" counts as "or"; any other value (even "bogus") as "and".
   const isOr = target.attrs["boolean-op"]?.toLowerCase() === "or";
   let matched = !isOr;
   let nextChange: number | undefined;
   for (const c of target.children) {
     if (!CONDITIONS.has(c.name)) continue;
-    const r = evaluateCondition(c, ctx, idIndex);
+    const r = evaluateCondition(c, ctx, idIndex, active);
     nextChange = earliest(nextChange, r.nextChange);
     if (isOr ? r.matched : !r.matched) matched = isOr;
   }
+  active.delete(target);
   return nextChange === undefined ? { matched } : { matched, nextChange };
 }
 
@@ -55,7 +63,7 @@ export function evaluateRule(rule: XmlElement, ctx: RuleContext, idIndex?: IdInd
  * operations or types, missing values, unparsable dates, malformed date_spec fields, dangling
  * id-refs, unknown child elements and unknown boolean-op values. Empty when the rule is sound.
  */
-export function validateRule(rule: XmlElement, idIndex?: IdIndex, utcOffset = 0): CibError[] {
+export function validateRule(rule: XmlElement, idIndex?: IdIndex, utcOffset = 0, active: Set<XmlElement> = new Set()): CibError[] {
   let target: XmlElement;
   try {
     target = resolveRef(rule, idIndex);
@@ -63,6 +71,8 @@ export function validateRule(rule: XmlElement, idIndex?: IdIndex, utcOffset = 0)
     if (e instanceof CibError) return [e];
     throw e;
   }
+  if (active.has(target)) return [new CibError(`rule id-ref="${rule.attrs["id-ref"]}" makes the rule contain itself`, rule)];
+  active.add(target);
   const errors: CibError[] = [];
   const op = target.attrs["boolean-op"]?.toLowerCase();
   if (op !== undefined && op !== "and" && op !== "or") {
@@ -70,7 +80,7 @@ export function validateRule(rule: XmlElement, idIndex?: IdIndex, utcOffset = 0)
   }
   for (const c of target.children) {
     switch (c.name) {
-      case "rule": errors.push(...validateRule(c, idIndex, utcOffset)); break;
+      case "rule": errors.push(...validateRule(c, idIndex, utcOffset, active)); break;
       case "expression": errors.push(...checkAttributeExpression(c)); break;
       case "date_expression": errors.push(...checkDateExpression(c, utcOffset)); break;
       case "op_expression": errors.push(...checkOpExpression(c)); break;
@@ -78,5 +88,6 @@ export function validateRule(rule: XmlElement, idIndex?: IdIndex, utcOffset = 0)
       default: errors.push(new CibError(`<${c.name}> is not a rule condition`, c));
     }
   }
+  active.delete(target);
   return errors;
 }
