@@ -1,7 +1,7 @@
 // Phase 7: assignment. Resources are assigned in working-set order; each first assigns the
 // primaries it is colocated with, folds their placement into its own node weights, adds the
 // (attenuated) preferences of resources colocated with it, then takes the best node.
-import { INFINITY, addScores } from "../cib/score.js";
+import { INFINITY, addScores, parseScore } from "../cib/score.js";
 import { Role, type Colocation, type Node, type Resource, type WorkingSet } from "./types.js";
 import { canRunResources } from "./unpack-nodes.js";
 import { resourceLocation } from "./location.js";
@@ -289,9 +289,110 @@ function assignClone(ws: WorkingSet, rsc: Resource, prefer: Node | null, log: Sc
   const settings = rsc.clone!;
   rsc.children = mergeSortStable(rsc.children, (a, b) => compareInstances(rsc, a, b));
   distribute(ws, rsc, settings.max, settings.nodeMax, log);
+  if (settings.promotable) setInstanceRoles(ws, rsc);
   rsc.provisional = false;
   rsc.allocating = false;
   return null;
+}
+
+// ---- promotion ----
+
+function promotionScore(ws: WorkingSet, inst: Resource, node: Node): number | undefined {
+  if (inst.children.length) {
+    let sum: number | undefined;
+    for (const c of inst.children) {
+      const v = promotionScore(ws, c, node);
+      if (v !== undefined) sum = addScores(sum ?? 0, v);
+    }
+    return sum;
+  }
+  const names = [inst.cloneName ?? inst.id];
+  if (!inst.unique) names.push(inst.id.replace(/:\d+$/, ""));
+  for (const n of names) {
+    const v = node.attrs.get(`master-${n}`);
+    if (v !== undefined) return parseScore(v);
+  }
+  return undefined;
+}
+
+function setNextRoleTree(r: Resource, role: Role, onlyUnknown: boolean): void {
+  for (const c of r.children) setNextRoleTree(c, role, onlyUnknown);
+  if (!onlyUnknown || r.nextRole === Role.Unknown) r.nextRole = role;
+}
+
+function nodeToBePromotedOn(clone: Resource, inst: Resource, count: Map<Node, number>): Node | undefined {
+  const node = instanceLocation(inst);
+  if (!node) return undefined;
+  if (!inst.managed) {
+    if (leavesOf(inst).some((l) => l.role === Role.Promoted)) return node;
+    return undefined;
+  }
+  if (inst.priority < 0) return undefined;
+  if (!available(node)) return undefined;
+  if (!clone.allowed.has(node)) return undefined;
+  if ((count.get(node) ?? 0) >= clone.clone!.promotedNodeMax) return undefined;
+  return node;
+}
+
+/** Choose which instances of a promotable clone are promoted: by promotion score (the
+ *  `master-RSC` node attribute plus location constraints for the promoted role). */
+function setInstanceRoles(ws: WorkingSet, clone: Resource): void {
+  for (const inst of clone.children) {
+    for (const l of [inst, ...leavesOf(inst)]) if (l.role === Role.Started) l.role = Role.Unpromoted;
+    const chosen = instanceLocation(inst);
+    if (!chosen) continue;
+    const next = inst.nextRole;
+    if (next === Role.Started || next === Role.Unknown) {
+      const score = promotionScore(ws, inst, chosen);
+      inst.priority = score === undefined ? -1 : score;
+    } else if (next === Role.Unpromoted || next === Role.Stopped) {
+      inst.priority = -INFINITY;
+    }
+    for (const rec of ws.locationRecords ?? []) {
+      if (rec.role !== Role.Promoted || (rec.rsc !== clone && rec.rsc !== inst)) continue;
+      for (const { node, weight } of rec.nodes) if (node === chosen) inst.priority = addScores(weight, inst.priority);
+    }
+    inst.sortIndex = next === Role.Promoted ? INFINITY : inst.priority;
+  }
+  const weights = new Map(clone.allowed);
+  for (const inst of clone.children) {
+    const n = instanceLocation(inst);
+    if (!n || (inst.sortIndex ?? -1) < 0) continue;
+    weights.set(n, addScores(inst.sortIndex!, weights.get(n) ?? 0));
+  }
+  for (const inst of clone.children) {
+    const n = instanceLocation(inst);
+    if (!inst.managed && inst.nextRole === Role.Promoted) inst.sortIndex = INFINITY;
+    else if (!n || (inst.sortIndex ?? -1) < 0) continue;
+    else inst.sortIndex = weights.get(n) ?? inst.sortIndex;
+  }
+  const roleOf = (r: Resource) => Math.max(...[r, ...leavesOf(r)].map((l) => l.role));
+  clone.children = mergeSort(clone.children, (a, b) => {
+    const sa = a.sortIndex ?? -INFINITY;
+    const sb = b.sortIndex ?? -INFINITY;
+    if (sa !== sb) return sa > sb ? -1 : 1;
+    const ra = roleOf(a);
+    const rb = roleOf(b);
+    if (ra !== rb) return ra > rb ? -1 : 1;
+    return compareInstances(clone, a, b);
+  });
+  const count = new Map<Node, number>();
+  let promoted = 0;
+  for (const inst of clone.children) {
+    let chosen: Node | undefined;
+    if ((inst.sortIndex ?? -INFINITY) < 0) {
+      // not eligible
+    } else if (promoted < clone.clone!.promotedMax || !clone.managed) {
+      chosen = nodeToBePromotedOn(clone, inst, count);
+    }
+    if (!chosen) {
+      setNextRoleTree(inst, instanceLocation(inst) ? Role.Unpromoted : Role.Stopped, false);
+    } else {
+      count.set(chosen, (count.get(chosen) ?? 0) + 1);
+      setNextRoleTree(inst, Role.Promoted, true);
+      promoted++;
+    }
+  }
 }
 
 function mergeSortStable<T>(list: T[], cmp: (a: T, b: T) => number): T[] {

@@ -124,6 +124,23 @@ function createCloneActions(ws: WorkingSet, rsc: Resource): void {
   pseudoAction(ws, rsc, "stop", !stopping, true);
   const stopped = pseudoAction(ws, rsc, "stopped", !stopping, true);
   stopped.priority = INFINITY;
+  if (rsc.clone!.promotable) {
+    let promoting = false;
+    let demoting = false;
+    for (const l of rsc.children.flatMap(leavesOf)) {
+      for (const a of l.actions) {
+        if (a.optional) continue;
+        if (a.task === "promote" && a.runnable) promoting = true;
+        if (a.task === "demote") demoting = true;
+      }
+    }
+    pseudoAction(ws, rsc, "promote", !promoting, true);
+    const promoted = pseudoAction(ws, rsc, "promoted", !promoting, true);
+    promoted.priority = INFINITY;
+    pseudoAction(ws, rsc, "demote", !demoting, true);
+    const demoted = pseudoAction(ws, rsc, "demoted", !demoting, true);
+    demoted.priority = INFINITY;
+  }
 }
 
 function createActions(ws: WorkingSet, rsc: Resource): void {
@@ -175,27 +192,35 @@ function createPrimitiveActions(ws: WorkingSet, rsc: Resource): void {
     needStop = true;
   }
 
+  let needPromote = false;
+  if (!(current && chosen && current !== chosen) && rsc.failed && !rsc.needsStop && rsc.nextRole === Role.Promoted) needPromote = true;
+  if (!isMoving && !rsc.failed && !rsc.blocked && rsc.role > Role.Started && current && chosen) {
+    const start = startAction(ws, rsc, chosen, true);
+    if (!start.optional) needStop = true;
+  }
+
   // Down from the current role to stopped (optional unless needed)...
-  let role = rsc.role;
-  if (role === Role.Unknown) role = Role.Stopped;
-  if (role !== Role.Stopped) {
-    stopRsc(ws, rsc, !needStop);
-    role = Role.Stopped;
+  const step = (from: Role, to: Role, node: Node | null, optional: boolean): boolean => roleStep(ws, rsc, from, to, node, optional);
+  let role: Role = rsc.role === Role.Unknown ? Role.Stopped : rsc.role;
+  while (role !== Role.Stopped) {
+    const next: Role = STATE_MATRIX[role][Role.Stopped];
+    if (!step(role, next, current ?? null, !needStop)) break;
+    role = next;
   }
   // ...back up to the current role...
-  const curRole = rsc.role === Role.Unknown ? Role.Stopped : rsc.role;
-  if (curRole <= rsc.nextRole && role !== curRole && !rsc.blocked) {
-    startRsc(ws, rsc, chosen, !needStop);
-    role = Role.Started;
+  const curRole: Role = rsc.role === Role.Unknown ? Role.Stopped : rsc.role;
+  while (curRole <= rsc.nextRole && role !== curRole && !rsc.blocked) {
+    const next: Role = STATE_MATRIX[role][curRole];
+    const required = needStop || (next === Role.Promoted && needPromote);
+    if (!step(role, next, chosen, !required)) break;
+    role = next;
   }
   // ...and the required steps from the current role to the next one.
   role = curRole;
-  if (role !== rsc.nextRole) {
-    if (rsc.nextRole === Role.Stopped) {
-      if (role !== Role.Stopped) stopRsc(ws, rsc, false);
-    } else if (role === Role.Stopped) {
-      startRsc(ws, rsc, chosen, false);
-    }
+  while (role !== rsc.nextRole) {
+    const next: Role = STATE_MATRIX[role][rsc.nextRole];
+    if (!step(role, next, chosen, false)) break;
+    role = next;
   }
   let allowMigrate = rsc.allowMigrate && !multiplyActive;
   if (rsc.partialMigrationTarget && (!chosen || rsc.partialMigrationTarget !== chosen)) allowMigrate = false;
@@ -210,6 +235,62 @@ function createPrimitiveActions(ws: WorkingSet, rsc: Resource): void {
     recurringStopped(ws, rsc, null);
   }
   if (allowMigrate && current) createMigrationActions(ws, rsc, current);
+}
+
+const S = Role.Stopped;
+const St = Role.Started;
+const U = Role.Unpromoted;
+const P = Role.Promoted;
+/** The next role on the way from a role to another (Pacemaker's role state matrix). */
+const STATE_MATRIX: Role[][] = [
+  [Role.Unknown, S, S, S, S],
+  [S, S, St, U, U],
+  [S, S, St, U, P],
+  [S, S, S, U, P],
+  [S, U, U, U, P],
+];
+
+/** One step of the role state machine; false means "cannot go on". */
+function roleStep(ws: WorkingSet, rsc: Resource, from: Role, to: Role, node: Node | null, optional: boolean): boolean {
+  if (from === to) return true;
+  if (to === Role.Stopped) {
+    if (from === Role.Promoted) demoteRsc(ws, rsc, optional);
+    else stopRsc(ws, rsc, optional);
+    return true;
+  }
+  if (from === Role.Promoted) {
+    demoteRsc(ws, rsc, optional);
+    return true;
+  }
+  if (from === Role.Stopped) {
+    if (to === Role.Promoted) return false;
+    startRsc(ws, rsc, node, optional);
+    return true;
+  }
+  if (from === Role.Unpromoted && to === Role.Started) {
+    stopRsc(ws, rsc, optional);
+    return true;
+  }
+  if (to === Role.Promoted) {
+    promoteRsc(ws, rsc, node, optional);
+    return true;
+  }
+  return true; // Started ↔ Unpromoted: nothing to do
+}
+
+function demoteRsc(ws: WorkingSet, rsc: Resource, optional: boolean): void {
+  for (const node of rsc.runningOn) customAction(ws, rsc, opKey(rsc.id, "demote"), "demote", node, optional);
+}
+
+function promoteRsc(ws: WorkingSet, rsc: Resource, node: Node | null, optional: boolean): void {
+  if (!node) return;
+  const starts = findActionsExact(rsc.actions, opKey(rsc.id, "start"), node);
+  const runnable = starts.every((a) => a.runnable);
+  if (runnable) {
+    customAction(ws, rsc, opKey(rsc.id, "promote"), "promote", node, optional);
+    return;
+  }
+  for (const p of findActionsExact(rsc.actions, opKey(rsc.id, "promote"), node)) p.runnable = false;
 }
 
 /** Live migration: migrate_to on the source, migrate_from on the target; the start becomes a
@@ -353,6 +434,10 @@ function cloneInternal(ws: WorkingSet, rsc: Resource): void {
   newOrdering(ws, { rsc, task: "stopped" }, { rsc, task: "start" }, Ord.optional);
   newOrdering(ws, { rsc, task: "start" }, { rsc, task: "running" }, Ord.runnableLeft);
   newOrdering(ws, { rsc, task: "stop" }, { rsc, task: "stopped" }, Ord.runnableLeft);
+  if (rsc.clone!.promotable) {
+    newOrdering(ws, { rsc, task: "demoted" }, { rsc, task: "stop" }, Ord.optional);
+    newOrdering(ws, { rsc, task: "running" }, { rsc, task: "promote" }, Ord.runnableLeft);
+  }
   const ordered = rsc.clone!.ordered;
   const children = ordered ? [...rsc.children].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) : rsc.children;
   let last: Resource | undefined;
@@ -366,6 +451,22 @@ function cloneInternal(ws: WorkingSet, rsc: Resource): void {
     if (ordered && last) newOrdering(ws, { rsc: child, task: "stop" }, { rsc: last, task: "stop" }, Ord.optional);
     last = child;
   }
+  if (rsc.clone!.promotable) {
+    // Demote everything before stopping, start before promoting, and bracket the instances'
+    // promotions and demotions with the clone's pseudo-actions.
+    newOrdering(ws, { rsc, task: "demoted" }, { rsc, task: "start" }, Ord.optional);
+    newOrdering(ws, { rsc, task: "running" }, { rsc, task: "promote" }, Ord.optional);
+    newOrdering(ws, { rsc, task: "demoted" }, { rsc, task: "promote" }, Ord.optional);
+    newOrdering(ws, { rsc, task: "stopped" }, { rsc, task: "promote" }, Ord.optional);
+    newOrdering(ws, { rsc, task: "demote" }, { rsc, task: "demoted" }, Ord.runnableLeft);
+    newOrdering(ws, { rsc, task: "promote" }, { rsc, task: "promoted" }, Ord.runnableLeft);
+    for (const child of rsc.children) {
+      newOrdering(ws, { rsc, task: "promote" }, { rsc: child, task: "promote" }, Ord.runnableLeft);
+      newOrdering(ws, { rsc: child, task: "promote" }, { rsc, task: "promoted" }, Ord.impliesThenPrinted);
+      newOrdering(ws, { rsc, task: "demote" }, { rsc: child, task: "demote" }, Ord.impliesFirstPrinted);
+      newOrdering(ws, { rsc: child, task: "demote" }, { rsc, task: "demoted" }, Ord.impliesThenPrinted);
+    }
+  }
 }
 
 function internalFor(ws: WorkingSet, rsc: Resource): void {
@@ -378,6 +479,10 @@ function internalFor(ws: WorkingSet, rsc: Resource): void {
     return;
   }
   newOrdering(ws, { rsc, task: "stop" }, { rsc, task: "start" }, Ord.optional | Ord.impliesThen | Ord.restart);
+  if (topOf(rsc).clone?.promotable || rsc.role > Role.Unpromoted) {
+    newOrdering(ws, { rsc, task: "demote" }, { rsc, task: "stop" }, Ord.promotedImpliesFirst);
+    newOrdering(ws, { rsc, task: "start" }, { rsc, task: "promote" }, Ord.runnableLeft);
+  }
   newOrdering(ws, { rsc, task: "lrm_delete" }, { rsc, task: "monitor" }, Ord.sameNode | Ord.thenCancelsFirst);
   containerConstraints(ws, rsc);
   if (ws.placementStrategy !== "default" && rsc.utilization.size > 0) utilizationOrderings(ws, rsc);

@@ -85,6 +85,7 @@ export function schedule(model: CibModel, now: number): ScheduleResult {
 
   const index = ws.idIndex;
   const locations = unpackLocations(ws, index);
+  ws.locationRecords = locations;
   unpackColocations(ws);
   unpackOrders(ws);
   applyTickets(ws);

@@ -196,6 +196,9 @@ function cloneLines(ws: WorkingSet, rsc: Resource, opts: DisplayOptions, depth: 
 }
 
 function displayRole(rsc: Resource): Role {
+  let top = rsc;
+  while (top.parent) top = top.parent;
+  if (rsc.role === Role.Started && top.clone?.promotable) return Role.Unpromoted;
   return rsc.role;
 }
 

@@ -161,6 +161,8 @@ export interface Resource {
   fillers: Resource[];
   /** The guest or remote node this connection resource creates. */
   remoteNode?: Node;
+  /** Promotion order key of a promotable clone's instance. */
+  sortIndex?: number;
 }
 
 export interface CloneSettings {
@@ -286,6 +288,8 @@ export interface WorkingSet {
   warnings: string[];
   /** Node-level Transition Summary lines (fencing with a reason). */
   fenceLines?: string[];
+  /** Location constraints as unpacked (role-specific ones matter for promotion). */
+  locationRecords?: { rsc: Resource; role?: Role; nodes: { node: Node; weight: number }[] }[];
   /** Every lrm_resource entry and the resource it was matched to, in unpack order. */
   history: { node: Node; lrm: LrmResourceDef; rsc: Resource }[];
 }

@@ -95,7 +95,6 @@ function buildResource(ws: WorkingSet, def: ResourceDef, parent: Resource | unde
     // A clone without explicit stickiness gets 1, which its instances inherit.
     if (!meta.has("resource-stickiness")) meta.set("resource-stickiness", "1");
     rsc.clone = cloneSettings(ws, rsc, def);
-    if (rsc.clone.promotable) throw new CibError("promotable clones are not supported by the scheduler yet", def.el);
   }
   applyMeta(ws, rsc);
   let top: Resource | undefined = rsc;
@@ -177,11 +176,19 @@ export function applyMeta(ws: WorkingSet, rsc: Resource): void {
   rsc.requires = requires as Resource["requires"];
 }
 
-/** The role the configuration asks for (`target-role`), if any. */
+/** The role the configuration asks for (`target-role`), if it limits anything: Started is
+ *  the default, and promoted roles only mean something to promotable clones. */
 export function targetRole(rsc: Resource): Role | undefined {
   const t = rsc.meta.get("target-role");
-  if (t === undefined || t.toLowerCase() === "started" && false) return undefined;
+  if (t === undefined || /^(started|default)$/i.test(t)) return undefined;
   const r = parseRole(t);
+  if (r === undefined) return undefined;
+  if (r > Role.Started) {
+    let top = rsc;
+    while (top.parent) top = top.parent;
+    if (!top.clone?.promotable) return undefined;
+    if (r > Role.Unpromoted) return undefined;
+  }
   return r;
 }
 
