@@ -557,6 +557,8 @@ export function failCount(ws: WorkingSet, rsc: Resource, node: Node, effective: 
   const re = failRegexes(ws, rsc);
   const opSuffix = op ? `#${op.operation}_${op.interval}` : undefined;
   for (const [name, value] of node.attrs) {
+    // Most attributes are not failure records: skip them before the resource's patterns.
+    if (!name.startsWith("fail-count-") && !name.startsWith("last-failure-")) continue;
     const isCount = re.count.test(name);
     if (!isCount && !re.last.test(name)) continue;
     if (opSuffix !== undefined && name.includes("#") && !name.endsWith(opSuffix)) continue;

@@ -24,13 +24,18 @@ export interface ExecuteOptions {
   /** Epoch seconds written as last-rc-change of every fake result. Defaults to the wall
    *  clock, as in crm_simulate (which ignores -t here); pass it for reproducible output. */
   now?: number;
+  /** Record the results into `input` itself instead of a copy: for callers that no longer need
+   *  the original tree (copying a 100 MB CIB costs more than scheduling it). */
+  inPlace?: boolean;
 }
 
 export interface ExecuteResult {
   /** The "Executing Cluster Transition" items, without indentation: `Resource action: ...`. */
   lines: string[];
-  /** The revised CIB (the input is not modified). */
+  /** The revised CIB (the input itself with `inPlace`, else a modified copy). */
   cib: XmlElement;
+  /** Whether any result or fencing was written: when false, `cib` equals the input. */
+  changed: boolean;
   /** Synapses that never fired because an input never completed (empty for a sound graph). */
   unfired: Synapse[];
 }
@@ -44,24 +49,35 @@ export class ExecuteError extends Error {
 
 export function executeTransition(input: XmlElement, graph: TransitionGraph, options: ExecuteOptions = {}): ExecuteResult {
   const now = options.now ?? Math.floor(Date.now() / 1000);
-  const cib = cloneElement(input);
+  const cib = options.inPlace ? input : cloneElement(input);
   const index = new HistoryIndex(cib);
   const names = knownResourceNames(cib);
   const nodeIds = configuredNodeIds(cib);
   const lines: string[] = [];
   let updates = 0;
+  let changed = false;
 
   const run = (action: GraphAction): void => {
     switch (action.kind) {
       case "pseudo_event":
         lines.push(`Pseudo action:   ${action.operationKey}${action.onNode !== undefined ? ` on ${action.onNode}` : ""}`);
         return;
-      case "crm_event":
-        updates += runClusterEvent(cib, action, lines, nodeIds, index);
+      case "crm_event": {
+        const n = runClusterEvent(cib, action, lines, nodeIds, index);
+        if (n >= 0) {
+          updates += n;
+          changed = true;
+        }
         return;
-      case "rsc_op":
-        updates += runResourceOp(action, lines, names, now, index);
+      }
+      case "rsc_op": {
+        const n = runResourceOp(action, lines, names, now, index);
+        if (n >= 0) {
+          updates += n;
+          changed = true;
+        }
         return;
+      }
     }
   };
 
@@ -71,7 +87,7 @@ export function executeTransition(input: XmlElement, graph: TransitionGraph, opt
     const n = Number.parseInt(cib.attrs.num_updates ?? "0", 10);
     cib.attrs.num_updates = String((Number.isFinite(n) ? n : 0) + updates);
   }
-  return { lines, cib, unfired: graph.synapses.filter((_, i) => !fired[i]) };
+  return { lines, cib, changed, unfired: graph.synapses.filter((_, i) => !fired[i]) };
 }
 
 /**
@@ -161,13 +177,14 @@ class MinHeap {
   }
 }
 
+/** Returns the number of CIB updates made, or -1 when the event writes nothing. */
 function runClusterEvent(cib: XmlElement, action: GraphAction, lines: string[], nodeIds: Map<string, string>, index: HistoryIndex): number {
   if (action.onNode === undefined) throw new ExecuteError(`action ${action.id} (${action.operationKey}): ${action.operation} event without on_node`);
   const node = action.onNode;
   if (action.operation === "stonith") {
     const how = action.attributes.CRM_meta_stonith_action ?? "reboot";
     lines.push(`Fencing ${node} (${how})`);
-    if (how === "on") return 0;
+    if (how === "on") return -1;
     const id = nodeIds.get(node) ?? action.onNodeUuid ?? node;
     const created = index.hasNodeState(node) ? 0 : 1;
     const state = index.nodeState({ uname: node, id });
@@ -176,11 +193,12 @@ function runClusterEvent(cib: XmlElement, action: GraphAction, lines: string[], 
   }
   if (action.primitive) lines.push(`Cluster action:  ${action.operation} for ${action.primitive.id} on ${node}`);
   else lines.push(`Cluster action:  ${action.operation} on ${node}`);
-  return 0;
+  return -1;
 }
 
+/** Returns the number of CIB updates made, or -1 when the action writes nothing. */
 function runResourceOp(action: GraphAction, lines: string[], names: Set<string>, now: number, index: HistoryIndex): number {
-  if (action.operation === "probe_again") return 0;
+  if (action.operation === "probe_again") return -1;
   const where = `action ${action.id} (${action.operationKey})`;
   const p = action.primitive;
   if (!p) throw new ExecuteError(`${where}: resource operation without a <primitive>`);
@@ -192,7 +210,7 @@ function runResourceOp(action: GraphAction, lines: string[], names: Set<string>,
   const interval = Number.parseInt(action.attributes.CRM_meta_interval ?? "0", 10) || 0;
   const shown = interval > 0 ? `${action.operation}=${interval}` : action.operation;
   lines.push(`Resource action: ${name.padEnd(15)} ${shown} on ${action.onNode}`);
-  if (action.operation === "delete" || action.operation === "meta-data") return 0;
+  if (action.operation === "delete" || action.operation === "meta-data") return -1;
 
   const targetRc = Number.parseInt(action.attributes.CRM_meta_op_target_rc ?? "0", 10) || 0;
   // Routed actions (remote and guest nodes) are recorded under the node's name as its id.

@@ -47,15 +47,34 @@ export function simulate(xmlText: string, opts: SimulateOptions = {}): SimulateR
     printed = true;
   }
   if (printed) out.push("");
-  out.push("Current cluster status:", ...res.statusLines, "", "Transition Summary:", ...res.summaryLines);
-  const graphXml = writeGraphXml(res.graph);
-  const executed = executeTransition(root, res.graph, { now });
-  out.push("", "Executing Cluster Transition:", ...executed.lines.map((l) => `  * ${l}`));
-  const revisedModel = parseCib(executed.cib);
+  out.push("Current cluster status:");
+  append(out, res.statusLines);
+  out.push("", "Transition Summary:");
+  append(out, res.summaryLines);
+  // The model was read out of the tree and the schedule is complete: the execution may write
+  // into the tree itself, and an execution that wrote nothing leaves the same model.
+  const executed = executeTransition(root, res.graph, { now, inPlace: true });
+  out.push("", "Executing Cluster Transition:");
+  for (const l of executed.lines) out.push(`  * ${l}`);
+  const revisedModel = executed.changed ? parseCib(executed.cib) : model;
   const revised = unpack(revisedModel, now);
   // crm_simulate unpacks the revised CIB afresh, which announces its execution date again.
   if (revisedModel.executionDate !== undefined && opts.now === undefined) out.push(`Using the original execution date of: ${formatDate(revisedModel.executionDate)}`);
-  out.push("", "Revised Cluster Status:", ...clusterStatusLines(revised, { showPending: false }));
-  const scores = opts.wantScores ? ["", ...res.scores].join("\n") + "\n" : undefined;
-  return { summary: out.join("\n") + "\n", graphXml, scores };
+  out.push("", "Revised Cluster Status:");
+  append(out, clusterStatusLines(revised, { showPending: false }));
+  const scores = opts.wantScores ? (res.scores.length ? "\n" + res.scores.join("\n") : "") + "\n" : undefined;
+  // The graph XML is written only for a caller that reads it (-G, the conformance runner).
+  let graphXml: string | undefined;
+  return {
+    summary: out.join("\n") + "\n",
+    get graphXml() {
+      return (graphXml ??= writeGraphXml(res.graph));
+    },
+    scores,
+  };
+}
+
+/** out.push(...items) without the argument-count limit (a big transition has 10⁵ lines). */
+function append(out: string[], items: string[]): void {
+  for (const item of items) out.push(item);
 }
