@@ -77,7 +77,7 @@ function updateRunnable(ws: WorkingSet, rsc: Resource, action: Action): void {
     action.optional = true;
     return;
   }
-  if (!node.online && node.kind !== "guest") {
+  if (!node.online && (node.kind !== "guest" || node.requiresReset)) {
     action.runnable = false;
     if (rsc.managed && action.task === "stop" && !node.unclean) fenceNode(ws, node, "resource actions are unrunnable");
     return;

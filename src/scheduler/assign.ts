@@ -13,7 +13,10 @@ export interface ScoreLog {
 
 export function assignAll(ws: WorkingSet, log: ScoreLog): void {
   if (ws.placementStrategy !== "default") ws.resources = sortForUtilization(ws);
-  for (const r of ws.resources) assign(ws, r, null, log);
+  // Remote connections first (a migrating one prefers its migration target): the nodes they
+  // create must be known before anything is placed on them.
+  for (const r of ws.resources) if (r.remoteNode) assign(ws, r, r.partialMigrationTarget ?? null, log);
+  for (const r of ws.resources) if (!r.remoteNode) assign(ws, r, null, log);
 }
 
 // ---- utilization ----

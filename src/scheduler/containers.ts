@@ -32,8 +32,14 @@ export function guestOf(ws: WorkingSet, container: Resource): Resource | undefin
   return container.fillers.find((f) => f.remoteNode?.kind === "guest");
 }
 
-/** Colocation and orderings between a filler (or a guest's connection) and its container. */
+/** Colocation and orderings between a filler (or a guest's connection) and its container;
+ *  connections and fence devices stay off remote and guest nodes. */
 export function containerConstraints(ws: WorkingSet, rsc: Resource): void {
+  containerLinks(ws, rsc);
+  if (rsc.remoteNode || rsc.agentClass === "stonith") avoidRemoteNodes(ws, rsc);
+}
+
+function containerLinks(ws: WorkingSet, rsc: Resource): void {
   const container = rsc.container;
   if (!container) return;
   let guest: Resource | undefined;

@@ -45,6 +45,11 @@ function probeResource(ws: WorkingSet, rsc: Resource, node: Node): boolean {
   if (rsc.orphan) return false;
   // A filler's state is its container's: only the container is probed.
   if (rsc.container && !rsc.remoteNode) return false;
+  if (node.kind !== "cluster") {
+    // Remote nodes cannot run fence devices or host connections (nor guests their containers).
+    if (rsc.agentClass === "stonith" || rsc.remoteNode) return false;
+    if (node.kind === "guest" && rsc.fillers.some((f) => f.remoteNode)) return false;
+  }
   if (rsc.knownOn.has(node)) return false;
   const allowedMode = rsc.discovery.get(node);
   if (rsc.exclusiveDiscover && allowedMode !== "exclusive") return false;

@@ -2,6 +2,7 @@
 // that must be shown) becomes a synapse; its inputs are the ordering predecessors that are
 // themselves worth waiting for. Resource actions come first (per resource, newest first, as
 // Pacemaker's lists are kept), then the remaining cluster actions in creation order.
+import { downedByConnectionStop, physicalHost, routerNode } from "./routing.js";
 import { evaluateNvsets } from "../cib/nvset.js";
 import { parseTimeout } from "../cib/duration.js";
 import { intervalOriginDelay } from "../cib/interval-origin.js";
@@ -140,6 +141,8 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
     g.onNodeUuid = a.node.id;
     attrs.CRM_meta_on_node = a.node.uname;
     attrs.CRM_meta_on_node_uuid = a.node.id;
+    const router = routerNode(a);
+    if (router) g.routerNode = router.uname;
   }
   const rsc = a.rsc;
   if (rsc && !a.pseudo) {
@@ -162,7 +165,7 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
   }
   if (rsc) for (const [k, v] of actionMeta(ws, rsc, a)) attrs[metaName(k)] = v;
   for (const [k, v] of a.meta) attrs[metaName(k)] = v;
-  if (rsc?.container && !rsc.remoteNode) attrs.CRM_meta_container = rsc.container.id;
+  if (rsc?.container) attrs.CRM_meta_container = rsc.container.id;
   for (let p: Resource | undefined = rsc; p; p = p.parent) {
     if (p.kind === "primitive") {
       const inc = p.meta.get("clone");
@@ -176,6 +179,14 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
       attrs.CRM_meta_clone_node_max = String(p.clone.nodeMax);
     }
   }
+  const host = physicalHost(a);
+  if (host) {
+    const target = rsc?.meta.get("container-attribute-target");
+    if (target !== undefined) attrs.CRM_meta_container_attribute_target = target;
+    attrs.CRM_meta_physical_host = host.uname;
+  }
+  const downed = downedByConnectionStop(a);
+  if (downed) g.downed = [downed.id];
   g.attributes = attrs;
   if ((a.task === "do_shutdown" || (a.task === "stonith" && a.meta.get("stonith_action") !== "on")) && a.node) g.downed = [a.node.id];
   if (a.task === "stonith" && a.node) for (const [k, v] of a.node.attrs) if (!k.startsWith("#")) attrs[metaName(k)] = v;

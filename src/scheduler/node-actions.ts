@@ -5,6 +5,7 @@ import { Ord, type Action, type Node, type Resource, type WorkingSet } from "./t
 import { customAction, findActions, opKey } from "./actions.js";
 import { newOrdering, orderActions } from "./ordering.js";
 import { canFence, fenceOp } from "./unpack-nodes.js";
+import { canFenceGuest, fenceGuest } from "./guest-fencing.js";
 
 function anyManaged(ws: WorkingSet): boolean {
   const visit = (r: Resource): boolean => (r.children.length ? r.children.some(visit) : r.managed);
@@ -18,7 +19,11 @@ export function scheduleFencingAndShutdowns(ws: WorkingSet): void {
   const haveManaged = anyManaged(ws);
   const concurrent = /^(true|on|yes|y|1)$/i.test(ws.options.get("concurrent-fencing") ?? "false");
   for (const node of ws.nodes) {
-    if (node.kind === "guest") continue;
+    if (node.kind === "guest") {
+      // A guest is "fenced" by recovering its container (a pseudo fencing event).
+      if (node.requiresReset && haveManaged && canFenceGuest(ws, node)) orderVsFence(ws, fenceGuest(ws, node));
+      continue;
+    }
     if (haveManaged && node.unclean && canFence(ws, node)) {
       const f = fenceOp(ws, node, false, "node is unclean");
       orderVsFence(ws, f);
@@ -102,7 +107,8 @@ export function nodeActionLines(ws: WorkingSet): string[] {
   const out: string[] = [];
   for (const a of [...ws.actions].reverse()) {
     if (a.rsc || a.optional || a.reason === undefined || !a.node) continue;
-    if (a.task === "stonith") out.push(`  * Fence (${a.meta.get("stonith_action") ?? "reboot"}) ${a.node.uname} '${a.reason}'`);
+    const guest = a.guestContainer ? ` (resource: ${a.guestContainer.id})` : "";
+    if (a.task === "stonith") out.push(`  * Fence (${a.meta.get("stonith_action") ?? "reboot"}) ${a.node.uname}${guest} '${a.reason}'`);
     else if (a.task === "do_shutdown") out.push(`  * Shutdown ${a.node.uname}`);
   }
   return out;

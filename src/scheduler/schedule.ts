@@ -9,6 +9,8 @@ import { unpackNodes, unpackNodeStates } from "./unpack-nodes.js";
 import { unpackResources } from "./unpack-resources.js";
 import { unpackHistory } from "./unpack-history.js";
 import { setupContainers } from "./containers.js";
+import { createRemoteNodes, linkConnections } from "./remote-nodes.js";
+import { orderRemoteConnectionActions } from "./remote-ordering.js";
 import { clusterStatusLines, countsLine } from "./status-display.js";
 import { unpackColocations, unpackLocations, unpackOrders } from "./constraints.js";
 import { applyNodeCriteria } from "./node-criteria.js";
@@ -67,8 +69,10 @@ export function unpack(model: CibModel, now: number): WorkingSet {
     history: [],
   };
   unpackNodes(ws, index, isTrue(options.get("startup-fencing")));
+  createRemoteNodes(ws, index);
   unpackResources(ws, index);
   setupContainers(ws);
+  linkConnections(ws);
   unpackNodeStates(ws);
   const hist = unpackHistory(ws);
   historyByWs.set(ws, hist);
@@ -96,6 +100,7 @@ export function schedule(model: CibModel, now: number): ScheduleResult {
   assignAll(ws, log);
   createProbes(ws);
   createResourceActions(ws);
+  orderRemoteConnectionActions(ws);
   scheduleFencingAndShutdowns(ws);
   applyOrderings(ws);
   const update = (a: import("./types.js").Action) => updateAction(ws, a);

@@ -58,6 +58,8 @@ export interface Node {
   fenceReason?: string;
   /** Guest and remote nodes: the connection resource that makes the node exist. */
   remoteRsc?: Resource;
+  /** Remote nodes: the status says the node was fenced (node_fenced). */
+  remoteWasFenced?: boolean;
   /** Guest nodes: "fencing" means recovering the container (set when it must be recovered). */
   requiresReset?: boolean;
 }
@@ -251,6 +253,8 @@ export interface Action {
   priority?: number;
   /** A recurring op whose definition changed: it must be re-sent. */
   reschedule?: boolean;
+  /** Pseudo fencing of a guest: the container whose recovery it stands for. */
+  guestContainer?: Resource;
   /** Part of a live migration that can still happen (pe_action_migrate_runnable). */
   migrateRunnable?: boolean;
 }

@@ -10,6 +10,7 @@ import { resourceLocation } from "./location.js";
 import { clearFailcount, customAction, stopAction } from "./actions.js";
 import { newOrdering } from "./ordering.js";
 import { newResource, onFailFor, applyMeta, targetRole, newCloneInstance } from "./unpack-resources.js";
+import { determineRemoteOnline, remoteHistoryReady, unpackRemoteAttrs } from "./remote-nodes.js";
 import { OnFail, Ord, Role, type Node, type Resource, type WorkingSet } from "./types.js";
 
 const EXEC_PENDING = -1;
@@ -44,17 +45,54 @@ export function unpackHistory(ws: WorkingSet): HistoryState {
     if (node && node.kind === "cluster" && !node.online && !ws.stonithEnabled && !shutdownLock) continue;
     order.push(st);
   }
+  // Guest and remote nodes' histories wait until their connection is known to be up (each
+  // history read may bring up another connection); with fencing, the rest is read last.
+  const unpacked = new Set<NodeStateDef>();
+  const unpackState = (st: NodeStateDef, node: Node) => {
+    if (node.kind !== "cluster") {
+      determineRemoteOnline(node);
+      unpackRemoteAttrs(node, st.transient);
+    }
+    for (const lrm of st.resources) unpackLrmResource(ws, state, node, lrm);
+    unpacked.add(st);
+  };
+  const remotePass = (all: boolean): boolean => {
+    let progress = false;
+    for (const st of states) {
+      const node = nodeFor(ws, st);
+      if (!node || node.kind === "cluster" || unpacked.has(st)) continue;
+      if (!all && !remoteHistoryReady(ws, node, shutdownLock)) continue;
+      unpackState(st, node);
+      progress = true;
+    }
+    return progress;
+  };
   for (const st of order) {
     const node = nodeFor(ws, st);
     if (!node) continue;
-    for (const lrm of st.resources) unpackLrmResource(ws, state, node, lrm);
+    if (node.kind !== "cluster") {
+      if (remoteHistoryReady(ws, node, shutdownLock)) unpackState(st, node);
+      continue;
+    }
+    unpackState(st, node);
   }
+  while (remotePass(false));
+  if (ws.stonithEnabled) remotePass(true);
+  for (const node of ws.nodes) if (node.kind !== "cluster" && ![...unpacked].some((st) => nodeFor(ws, st) === node)) determineRemoteOnline(node);
   const applyTarget = (r: Resource) => {
     r.children.forEach(applyTarget);
     const req = targetRole(r);
     if (req !== undefined && (r.nextRole === Role.Unknown || req < r.nextRole)) setNextRole(r, req, "target-role");
   };
   ws.resources.forEach(applyTarget);
+  // A connection about to stop takes its node down with it.
+  for (const node of ws.nodes) {
+    const conn = node.remoteRsc;
+    if (conn && node.online && conn.role === Role.Started && conn.nextRole === Role.Stopped) {
+      node.shutdown = true;
+      node.weight = -INFINITY;
+    }
+  }
   return state;
 }
 

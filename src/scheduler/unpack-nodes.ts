@@ -9,6 +9,7 @@ import type { IdIndex } from "../cib/id-index.js";
 import type { Action, Node, WorkingSet } from "./types.js";
 import { customAction, setReason } from "./actions.js";
 import { naturalCompare } from "./natural-sort.js";
+import { fenceRemoteNode } from "./guest-fencing.js";
 
 export function unpackNodes(ws: WorkingSet, index: IdIndex, startupFencing: boolean): void {
   const model = ws.model;
@@ -80,6 +81,10 @@ export function unpackNodeStates(ws: WorkingSet): void {
 }
 
 export function fenceNode(ws: WorkingSet, node: Node, reason: string): void {
+  if (node.kind !== "cluster") {
+    fenceRemoteNode(ws, node, reason);
+    return;
+  }
   if (!node.unclean) {
     node.unclean = true;
     node.fenceReason ??= reason;

@@ -8,6 +8,7 @@ import { CibError } from "../cib/errors.js";
 import { INFINITY, parseScore } from "../cib/score.js";
 import { parseInterval } from "../cib/duration.js";
 import type { IdIndex } from "../cib/id-index.js";
+import { guestConnectionDefs, isConnectionDef } from "./remote-nodes.js";
 import { OnFail, Role, parseRole, type CloneSettings, type OpConfig, type Recovery, type Resource, type WorkingSet } from "./types.js";
 
 export function unpackResources(ws: WorkingSet, index: IdIndex): void {
@@ -15,6 +16,7 @@ export function unpackResources(ws: WorkingSet, index: IdIndex): void {
     if (def.kind === "bundle") throw new CibError("bundle resources are not supported by the scheduler yet", def.el);
     ws.resources.push(buildResource(ws, def, undefined, index));
   }
+  for (const def of guestConnectionDefs(ws, ws.resources)) ws.resources.push(buildResource(ws, def, undefined, index));
   // Working-set order: configuration order, stable-sorted by priority (highest first).
   ws.resources = stableSort(ws.resources, (a, b) => b.priority - a.priority);
 }
@@ -161,6 +163,9 @@ export function applyMeta(ws: WorkingSet, rsc: Resource): void {
   rsc.managed = managedText === undefined ? true : isTrue(managedText);
   if (isTrue(m.get("maintenance")) || ws.maintenanceMode) rsc.managed = false;
   rsc.allowMigrate = isTrue(m.get("allow-migrate"));
+  // Remote connections float between cluster nodes without stopping what runs on the remote
+  // node: they migrate unless told otherwise (guest connections do not).
+  if (m.get("allow-migrate") === undefined && !m.has("container") && rsc.kind === "primitive" && !rsc.parent && isConnectionDef(rsc.def)) rsc.allowMigrate = true;
   const ma = (m.get("multiple-active") ?? "stop_start").toLowerCase();
   rsc.recovery = (["stop_start", "stop_only", "block", "stop_unexpected"].includes(ma) ? ma : "stop_start") as Recovery;
   rsc.critical = m.has("critical") ? isTrue(m.get("critical")) : true;
