@@ -355,6 +355,7 @@ function setInstanceRoles(ws: WorkingSet, clone: Resource): void {
       if (rec.role !== Role.Promoted || (rec.rsc !== clone && rec.rsc !== inst)) continue;
       for (const { node, weight } of rec.nodes) if (node === chosen) inst.priority = addScores(weight, inst.priority);
     }
+    if ([inst, ...leavesOf(inst)].some((l) => l.promotionBanned)) inst.priority = -INFINITY;
     inst.sortIndex = next === Role.Promoted ? INFINITY : inst.priority;
   }
   const weights = new Map(clone.allowed);

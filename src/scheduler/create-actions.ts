@@ -35,7 +35,8 @@ function probeResource(ws: WorkingSet, rsc: Resource, node: Node): boolean {
     }
     // An anonymous clone is probed once per node: through the instance known there, else the first.
     const known = rsc.children.find((c) => leavesOf(c).some((l) => l.knownOn.has(node)));
-    return probeResource(ws, known ?? rsc.children[0], node);
+    const planned = known ? undefined : rsc.children.find((c) => leavesOf(c).some((l) => l.assigned === node));
+    return probeResource(ws, known ?? planned ?? rsc.children[0], node);
   }
   if (rsc.children.length) {
     let any = false;

@@ -32,6 +32,14 @@ function roleOf(text: string | undefined): Role {
 
 function constrain(ws: WorkingSet, rsc: Resource, ticket: TicketState, policy: string, role: Role): void {
   if (ticket.granted && !ticket.standby) return;
+  // Without the ticket, instances needing it for the promoted role cannot be promoted.
+  if (role === Role.Promoted) {
+    const mark = (r: Resource) => {
+      r.promotionBanned = true;
+      r.children.forEach(mark);
+    };
+    mark(rsc);
+  }
   if (rsc.children.length) {
     for (const c of rsc.children) constrain(ws, c, ticket, policy, role);
     return;

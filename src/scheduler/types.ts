@@ -163,6 +163,8 @@ export interface Resource {
   fillers: Resource[];
   /** The guest or remote node this connection resource creates. */
   remoteNode?: Node;
+  /** A ticket for the promoted role is missing: this instance must not be promoted. */
+  promotionBanned?: boolean;
   /** Promotion order key of a promotable clone's instance. */
   sortIndex?: number;
 }

@@ -423,7 +423,7 @@ function unpackFailure(ws: WorkingSet, rsc: Resource, node: Node, op: LrmOpDef, 
   }
   if (isProbe(op) && rc === 5) {
     rsc.role = Role.Stopped;
-    rsc.failedProbes.set(node, "not installed");
+    if (op.opStatus === 0 || op.opStatus === EXEC_NOT_INSTALLED) rsc.failedProbes.set(node, "not installed");
   } else if (rsc.role < Role.Started) {
     rsc.role = Role.Started;
   }
