@@ -98,6 +98,12 @@ function roleFilter(text: string | undefined): Role | undefined {
 
 /** Apply one location record to a resource (groups: the group and its members). */
 export function applyLocation(ws: WorkingSet, rec: LocationRecord, rsc: Resource = rec.rsc): void {
+  if (rsc.kind === "clone") {
+    // A clone's location applies to the clone and to every instance.
+    applyToOne(rsc, rec.role, rec.nodes);
+    for (const c of rsc.children) applyLocation(ws, rec, c);
+    return;
+  }
   if (rsc.kind === "group") {
     applyToOne(rsc, rec.role, rec.nodes);
     let first = true;
