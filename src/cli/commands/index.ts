@@ -5,11 +5,13 @@ export interface Command {
 }
 
 import * as authkey from "./authkey.js";
+import * as cib from "./cib.js";
 import * as rule from "./rule.js";
 import * as simulate from "./simulate.js";
 
 export const commands: Record<string, Command> = {
   authkey,
+  cib,
   rule,
   simulate,
 };
