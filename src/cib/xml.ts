@@ -138,8 +138,13 @@ export function childrenNamed(el: XmlElement, name: string): XmlElement[] {
 
 /** Depth-first walk over the subtree (the element itself first). */
 export function* walk(el: XmlElement): Generator<XmlElement> {
-  yield el;
-  for (const c of el.children) yield* walk(c);
+  // An explicit stack: nested yield* resumes one generator per level for every element.
+  const stack: XmlElement[] = [el];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    yield e;
+    for (let i = e.children.length - 1; i >= 0; i--) stack.push(e.children[i]);
+  }
 }
 
 /** Deep copy (comments included). */

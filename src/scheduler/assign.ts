@@ -9,6 +9,8 @@ import { groupColocated } from "./constraints.js";
 
 export interface ScoreLog {
   lines: string[];
+  /** Off unless allocation scores are asked for (-s): one line per resource and node. */
+  enabled: boolean;
 }
 
 export function assignAll(ws: WorkingSet, log: ScoreLog): void {
@@ -435,6 +437,7 @@ function distribute(ws: WorkingSet, clone: Resource, max: number, perHostMax: nu
 }
 
 function showScores(log: ScoreLog, fn: string, rsc: Resource): void {
+  if (!log.enabled) return;
   for (const [node, w] of rsc.allowed) log.lines.push(`${fn}: ${rsc.id} allocation score on ${node.uname}: ${formatScore(w)}`);
 }
 
@@ -601,17 +604,23 @@ function canRunAny(nodes: Map<Node, number>): boolean {
   return false;
 }
 
-function bestScoreMatchingAttr(rsc: Resource, attr: string, value: string | undefined): number {
-  let best = -INFINITY;
+/** For each value of `attr` (compared case-insensitively; `undefined` for nodes without it),
+ *  the best weight of an available node of `rsc` that has it. One pass over the resource's
+ *  nodes instead of one per node scored: colocation chains call this for every link. */
+function bestScoresByAttr(rsc: Resource, attr: string): Map<string | undefined, number> {
+  const best = new Map<string | undefined, number>();
   for (const [n, w] of rsc.allowed) {
-    if (w > best && available(n) && eqCase(value, n.attrs.get(attr))) best = w;
+    if (!available(n)) continue;
+    const key = n.attrs.get(attr)?.toLowerCase();
+    if (w > (best.get(key) ?? -INFINITY)) best.set(key, w);
   }
   return best;
 }
 
 function addNodeScoresMatchingAttr(nodes: Map<Node, number>, rsc: Resource, attr: string, factor: number, onlyPositive: boolean): void {
+  const best = bestScoresByAttr(rsc, attr);
   for (const [node, w] of nodes) {
-    const score = bestScoreMatchingAttr(rsc, attr, node.attrs.get(attr));
+    const score = best.get(node.attrs.get(attr)?.toLowerCase()) ?? -INFINITY;
     if (factor < 0 && score < 0) continue;
     if (w === INFINITY_HACK) continue;
     const f = factor * score;

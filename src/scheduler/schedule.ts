@@ -81,7 +81,12 @@ export function unpack(model: CibModel, now: number): WorkingSet {
 
 const historyByWs = new WeakMap<WorkingSet, ReturnType<typeof unpackHistory>>();
 
-export function schedule(model: CibModel, now: number): ScheduleResult {
+export interface ScheduleOptions {
+  /** Record the allocation scores (`scores` in the result); default true. */
+  scores?: boolean;
+}
+
+export function schedule(model: CibModel, now: number, options: ScheduleOptions = {}): ScheduleResult {
   const ws = unpack(model, now);
   const statusLines = clusterStatusLines(ws, { showPending: true });
   const counts = countsLine(ws);
@@ -96,7 +101,7 @@ export function schedule(model: CibModel, now: number): ScheduleResult {
   applyNodeCriteria(ws, locations, hist.clearFailcounts);
   createInternalOrderings(ws);
   handleConfigChanges(ws);
-  const log: ScoreLog = { lines: [] };
+  const log: ScoreLog = { lines: [], enabled: options.scores ?? true };
   assignAll(ws, log);
   createProbes(ws);
   createResourceActions(ws);

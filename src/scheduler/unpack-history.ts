@@ -100,12 +100,23 @@ function nodeFor(ws: WorkingSet, st: NodeStateDef): Node | undefined {
   return ws.nodeById.get(st.id) ?? (st.uname !== undefined ? ws.nodeByName.get(st.uname) : undefined);
 }
 
+/** The expected rc in the transition key (`ACTION:TRANSITION:TARGET_RC:UUID`), or in the
+ *  key part of the magic (`STATUS:RC;KEY`). Read in place: this runs for every history entry. */
 function targetRcOf(op: LrmOpDef): number | undefined {
-  const key = op.transitionKey ?? op.transitionMagic?.split(";")[1];
+  let key = op.transitionKey;
+  if (key === undefined && op.transitionMagic !== undefined) {
+    const m = op.transitionMagic;
+    const start = m.indexOf(";");
+    if (start < 0) return undefined;
+    const end = m.indexOf(";", start + 1);
+    key = m.slice(start + 1, end < 0 ? undefined : end);
+  }
   if (!key) return undefined;
-  const parts = key.split(":");
-  if (parts.length < 4) return undefined;
-  const n = Number.parseInt(parts[2], 10);
+  const a = key.indexOf(":");
+  const b = a < 0 ? -1 : key.indexOf(":", a + 1);
+  const c = b < 0 ? -1 : key.indexOf(":", b + 1);
+  if (c < 0) return undefined;
+  const n = Number.parseInt(key.slice(b + 1, c), 10);
   return Number.isNaN(n) ? undefined : n;
 }
 
@@ -138,17 +149,15 @@ function memberFor(instance: Resource, base: string): Resource | undefined {
   return instance.children.find((c) => c.def.id === base);
 }
 
-function instanceLocations(instance: Resource): Node[] {
-  const out: Node[] = [];
-  const visit = (r: Resource) => {
-    if (r.children.length) r.children.forEach(visit);
-    else {
-      for (const n of r.runningOn) if (!out.includes(n)) out.push(n);
-      if (r.runningOn.length === 0 && r.pendingNode && !out.includes(r.pendingNode)) out.push(r.pendingNode);
-    }
-  };
-  visit(instance);
-  return out;
+/** The first node an instance is active (or pending) on, leaves in order: what the history
+ *  mapping compares; no list is built, as this runs for every instance per history entry. */
+function firstInstanceLocation(instance: Resource): Node | undefined {
+  if (instance.children.length === 0) return instance.runningOn[0] ?? instance.pendingNode;
+  for (const c of instance.children) {
+    const n = firstInstanceLocation(c);
+    if (n) return n;
+  }
+  return undefined;
 }
 
 /** Anonymous clone history (`rsc` or `rsc:N`) belongs to the instance already active on the
@@ -159,9 +168,9 @@ function findAnonymousInstance(ws: WorkingSet, node: Node, clone: Resource, base
   let skipInactive = false;
   for (const child of clone.children) {
     if (rsc) break;
-    const locations = instanceLocations(child);
-    if (locations.length) {
-      if (locations[0] === node) {
+    const location = firstInstanceLocation(child);
+    if (location) {
+      if (location === node) {
         rsc = memberFor(child, base);
         if (rsc && rsc.runningOn.length) {
           skipInactive = true;
@@ -214,18 +223,9 @@ function unpackLrmResource(ws: WorkingSet, state: HistoryState, node: Node, lrm:
   if (!rsc) rsc = orphanFor(ws, lrm);
   ws.history.push({ node, lrm, rsc });
 
-  const ops = lrm.ops
-    .filter((o) => o.operation !== "notify" && o.operation !== "meta-data")
-    .map((o, i) => ({ o, i }))
-    .sort((a, b) => {
-      const ca = a.o.callId;
-      const cb = b.o.callId;
-      if (ca === cb) return a.i - b.i;
-      if (ca < 0) return 1;
-      if (cb < 0) return -1;
-      return ca - cb;
-    })
-    .map((x) => x.o);
+  // Call order, pending calls (-1) last; equal call ids keep document order (stable sort).
+  const ops = lrm.ops.filter((o) => o.operation !== "notify" && o.operation !== "meta-data");
+  if (ops.length > 1) ops.sort(byCallId);
 
   const savedRole = rsc.role;
   rsc.role = Role.Unknown;
@@ -235,6 +235,15 @@ function unpackLrmResource(ws: WorkingSet, state: HistoryState, node: Node, lrm:
   processRscState(ws, rsc, node, ctx.onFail);
 
   if (rsc.role < savedRole) rsc.role = savedRole;
+}
+
+function byCallId(a: LrmOpDef, b: LrmOpDef): number {
+  const ca = a.callId;
+  const cb = b.callId;
+  if (ca === cb) return 0;
+  if (ca < 0) return 1;
+  if (cb < 0) return -1;
+  return ca - cb;
 }
 
 interface OpCtx {
@@ -593,13 +602,13 @@ export function failCount(ws: WorkingSet, rsc: Resource, node: Node, effective: 
   let count = 0;
   let last = 0;
   const re = failRegexes(ws, rsc);
-  const opSuffix = op ? `#${op.operation}_${op.interval}` : undefined;
+  let opSuffix: string | undefined;
   for (const [name, value] of node.attrs) {
     // Most attributes are not failure records: skip them before the resource's patterns.
     if (!name.startsWith("fail-count-") && !name.startsWith("last-failure-")) continue;
     const isCount = re.count.test(name);
     if (!isCount && !re.last.test(name)) continue;
-    if (opSuffix !== undefined && name.includes("#") && !name.endsWith(opSuffix)) continue;
+    if (op && name.includes("#") && !name.endsWith((opSuffix ??= `#${op.operation}_${op.interval}`))) continue;
     if (isCount) count = addScores(count, parseScore(value));
     else {
       const t = Number.parseInt(value, 10);

@@ -30,7 +30,7 @@ export function simulate(xmlText: string, opts: SimulateOptions = {}): SimulateR
   const root = parseXml(xmlText, opts.fileName);
   const model = parseCib(root);
   const now = opts.now ?? model.executionDate ?? Math.floor(Date.now() / 1000);
-  const res = schedule(model, now);
+  const res = schedule(model, now, { scores: opts.wantScores ?? false });
   const out: string[] = [];
   if (model.executionDate !== undefined && opts.now === undefined) out.push(`Using the original execution date of: ${formatDate(model.executionDate)}`);
   let printed = false;
