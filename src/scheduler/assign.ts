@@ -17,8 +17,25 @@ export function assignAll(ws: WorkingSet, log: ScoreLog): void {
   if (ws.placementStrategy !== "default") ws.resources = sortForUtilization(ws);
   // Remote connections first (a migrating one prefers its migration target): the nodes they
   // create must be known before anything is placed on them.
-  for (const r of ws.resources) if (r.remoteNode) assign(ws, r, r.partialMigrationTarget ?? null, log);
+  for (const r of ws.resources) {
+    if (!r.remoteNode) continue;
+    assign(ws, r, r.partialMigrationTarget ?? null, log);
+    connectionAssigned(r);
+  }
   for (const r of ws.resources) if (!r.remoteNode) assign(ws, r, null, log);
+}
+
+/** Once its connection is placed, a remote node will be up (and need not be fenced just for
+ *  being unseen), or it is going away. */
+function connectionAssigned(conn: Resource): void {
+  const node = conn.remoteNode!;
+  if (conn.assigned && conn.nextRole !== Role.Stopped) {
+    node.online = true;
+    node.weight = 0;
+    if (node.unseen) node.unclean = false;
+  } else {
+    node.shutdown = true;
+  }
 }
 
 // ---- utilization ----

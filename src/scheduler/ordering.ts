@@ -437,6 +437,8 @@ function probeOrderingsForStops(ws: WorkingSet): void {
     if (!o.firstAction && !o.firstKey) continue;
     if (!o.thenAction && !o.thenKey) continue;
     if (o.firstAction ? o.firstAction.task !== "stop" : !o.firstKey!.endsWith("_stop_0")) continue;
+    // Probing inside a stopping container would only happen once it is back: a loop.
+    if (o.thenRsc && o.firstRsc.container === o.thenRsc && (o.thenAction ? o.thenAction.task === "stop" : o.thenKey!.endsWith("_stop_0"))) continue;
     let flags: number = Ord.optional;
     if (o.flags & Ord.applyFirstNonMigratable) flags |= Ord.applyFirstNonMigratable;
     if (o.flags & Ord.sameNode) flags |= Ord.sameNode;

@@ -16,7 +16,12 @@ export function unpackResources(ws: WorkingSet, index: IdIndex): void {
     if (def.kind === "bundle") throw new CibError("bundle resources are not supported by the scheduler yet", def.el);
     ws.resources.push(buildResource(ws, def, undefined, index));
   }
-  for (const def of guestConnectionDefs(ws, ws.resources)) ws.resources.push(buildResource(ws, def, undefined, index));
+  for (const def of guestConnectionDefs(ws, ws.resources)) {
+    const conn = buildResource(ws, def, undefined, index);
+    // Where a guest's connection may run is decided by its container, even in an opt-in cluster.
+    if (!ws.symmetric) for (const n of ws.nodes) conn.allowed.set(n, n.weight);
+    ws.resources.push(conn);
+  }
   // Working-set order: configuration order, stable-sorted by priority (highest first).
   ws.resources = stableSort(ws.resources, (a, b) => b.priority - a.priority);
 }
@@ -173,7 +178,8 @@ export function applyMeta(ws: WorkingSet, rsc: Resource): void {
   let requires = (m.get("requires") ?? "").toLowerCase();
   if (requires === "unfencing" && (isStonith || !ws.stonithEnabled)) requires = "quorum";
   if (!["nothing", "quorum", "fencing", "unfencing"].includes(requires)) {
-    if (isStonith) requires = "quorum";
+    // Fence devices and remote connections need only quorum: fencing may depend on them.
+    if (isStonith || isConnectionDef(rsc.def)) requires = "quorum";
     else if (ws.stonithEnabled) requires = "fencing";
     else if (ws.noQuorumPolicy === "ignore") requires = "nothing";
     else requires = "quorum";
