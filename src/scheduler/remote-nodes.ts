@@ -145,6 +145,15 @@ function connectionDef(container: Resource, name: string): ResourceDef {
   return { kind: "primitive", id: name, el, agentClass: "ocf", provider: "pacemaker", type: "remote", children: [] };
 }
 
+/** An instance attribute of a connection resource (reconnect_interval, server, port). */
+export function connectionParam(rsc: Resource, name: string): string | undefined {
+  for (const set of rsc.def.el.children) {
+    if (set.name !== "instance_attributes") continue;
+    for (const nv of set.children) if (nv.name === "nvpair" && nv.attrs.name === name) return nv.attrs.value;
+  }
+  return undefined;
+}
+
 /** Tie each connection resource to its node (after containers are linked). */
 export function linkConnections(ws: WorkingSet): void {
   for (const st of ws.model.nodeStates) {

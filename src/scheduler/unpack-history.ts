@@ -10,7 +10,8 @@ import { resourceLocation } from "./location.js";
 import { clearFailcount, customAction, stopAction } from "./actions.js";
 import { newOrdering } from "./ordering.js";
 import { newResource, onFailFor, applyMeta, targetRole, newCloneInstance } from "./unpack-resources.js";
-import { determineRemoteOnline, remoteHistoryReady, unpackRemoteAttrs } from "./remote-nodes.js";
+import { parseInterval } from "../cib/duration.js";
+import { connectionParam, determineRemoteOnline, remoteHistoryReady, unpackRemoteAttrs } from "./remote-nodes.js";
 import { OnFail, Ord, Role, type Node, type Resource, type WorkingSet } from "./types.js";
 
 const EXEC_PENDING = -1;
@@ -405,10 +406,22 @@ function updateResourceState(ws: WorkingSet, rsc: Resource, node: Node, op: LrmO
         ctx.onFail = OnFail.Ignore;
         setNextRole(rsc, Role.Unknown, "clear past failures");
         break;
+      case OnFail.ResetRemote:
+        // With a reconnect interval the connection waits until the failure is cleared.
+        if (!hasReconnectInterval(rsc)) {
+          ctx.onFail = OnFail.Ignore;
+          setNextRole(rsc, Role.Unknown, "clear past failures and reset remote");
+        }
+        break;
       default:
         break;
     }
   }
+}
+
+function hasReconnectInterval(rsc: Resource): boolean {
+  const v = connectionParam(rsc, "reconnect_interval");
+  return v !== undefined && (parseInterval(v) ?? 0) > 0;
 }
 
 function unpackFailure(ws: WorkingSet, rsc: Resource, node: Node, op: LrmOpDef, rc: number, ctx: OpCtx): void {
@@ -448,7 +461,20 @@ function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFa
   // Only history that tells something (not just a pending probe) makes the state known.
   rsc.knownOn.add(node);
   if (rsc.role !== Role.Stopped && !node.online && !node.maintenance && rsc.managed) {
-    if (ws.stonithEnabled || node.kind === "cluster") {
+    if (node.kind === "guest") {
+      // Whatever runs in a lost guest has failed with it; recovering the container "fences" it.
+      rsc.failed = true;
+      rsc.needsStop = true;
+      fenceNode(ws, node, `${rsc.id} is thought to be active there`);
+    } else if (node.kind === "remote" && ws.stonithEnabled) {
+      let reason = `${rsc.id} is thought to be active there`;
+      if (node.remoteRsc && !node.remoteRsc.failed) {
+        // Revoked if the connection can be re-established elsewhere (see assignAll).
+        node.unseen = true;
+        reason = `${rsc.id} is active there (fencing will be revoked if remote connection can be re-established elsewhere)`;
+      }
+      fenceNode(ws, node, reason);
+    } else if (ws.stonithEnabled || node.kind === "cluster") {
       if (node.unclean || ws.stonithEnabled) fenceNode(ws, node, `${rsc.id} is thought to be active there`);
     }
   }
@@ -490,6 +516,16 @@ function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFa
       if (rsc.container) stopAction(ws, rsc.container, node, false);
       else if (rsc.role !== Role.Stopped && (rsc.role as Role) !== Role.Unknown) stopAction(ws, rsc, node, false);
       break;
+    case OnFail.ResetRemote: {
+      // A failed remote connection: the remote node is fenced (unless it already was).
+      rsc.failed = true;
+      rsc.needsStop = true;
+      const remote = rsc.remoteNode;
+      if (ws.stonithEnabled && remote && remote.kind === "remote" && !remote.remoteWasFenced) fenceNode(ws, remote, "remote connection is unrecoverable");
+      if (rsc.role > Role.Stopped) stopAction(ws, rsc, node, false);
+      if (hasReconnectInterval(rsc)) setNextRole(rsc, Role.Stopped, "remote reset");
+      break;
+    }
     default:
       break;
   }

@@ -242,6 +242,8 @@ export function onFailFor(ws: WorkingSet, rsc: Resource, task: string, interval:
   // A filler's failures restart its container unless configured otherwise.
   if (value === "restart-container" && !rsc.container) value = undefined;
   if (value === undefined && rsc.container) value = "restart-container";
+  // A failed remote connection (other than its probe or start) fences the remote node.
+  if (value === undefined && ws.stonithEnabled && isConnectionDef(rsc.def) && !rsc.meta.has("container") && !(task === "monitor" && interval === 0) && task !== "start") value = "reset-remote";
   let onFail = OnFail.Recover;
   let failRole = Role.Started;
   switch (value) {
@@ -278,6 +280,9 @@ export function onFailFor(ws: WorkingSet, rsc: Resource, task: string, interval:
       break;
     case "restart-container":
       onFail = OnFail.RestartContainer;
+      break;
+    case "reset-remote":
+      onFail = OnFail.ResetRemote;
       break;
     case "demote":
       onFail = OnFail.Demote;
