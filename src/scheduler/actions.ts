@@ -11,9 +11,10 @@ export function opKey(rscId: string, task: string, interval = 0): string {
 /** Actions of a resource with this key, on this node (any node when `node` is null; an
  *  action without a node matches any node and gets assigned to it). Oldest first. */
 export function findActions(list: Action[], key: string, node: Node | null | undefined): Action[] {
+  const same = byKey(list).get(key);
+  if (!same) return [];
   const out: Action[] = [];
-  for (const a of list) {
-    if (a.key !== key) continue;
+  for (const a of same) {
     if (!node) out.push(a);
     else if (!a.node) {
       a.node = node;
@@ -21,6 +22,31 @@ export function findActions(list: Action[], key: string, node: Node | null | und
     } else if (a.node === node) out.push(a);
   }
   return out;
+}
+
+/** Per action list, its actions grouped by key in list order. Action lists only grow (every
+ *  action is made by customAction, and keys never change), so the index catches up with the
+ *  actions appended since the last lookup. Orderings look actions up by key for every
+ *  resource and node: a scan of the list each time made that quadratic. */
+interface KeyIndex {
+  indexed: number;
+  byKey: Map<string, Action[]>;
+}
+const keyIndexes = new WeakMap<Action[], KeyIndex>();
+
+function byKey(list: Action[]): Map<string, Action[]> {
+  let idx = keyIndexes.get(list);
+  if (!idx || idx.indexed > list.length) {
+    idx = { indexed: 0, byKey: new Map() };
+    keyIndexes.set(list, idx);
+  }
+  for (; idx.indexed < list.length; idx.indexed++) {
+    const a = list[idx.indexed];
+    const same = idx.byKey.get(a.key);
+    if (same) same.push(a);
+    else idx.byKey.set(a.key, [a]);
+  }
+  return idx.byKey;
 }
 
 export function findActionsExact(list: Action[], key: string, node: Node | null | undefined): Action[] {

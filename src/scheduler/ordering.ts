@@ -54,13 +54,15 @@ export function orderActions(first: Action, then: Action, flags: number): boolea
   return true;
 }
 
+const TASKS_WITH_UNDERSCORES = ["migrate_to", "migrate_from", "reload-agent", "clear_failcount", "lrm_delete", "pre_notify", "post_notify", "confirmed-pre_notify", "confirmed-post_notify"];
+
 function parseKey(key: string): { task: string; interval: number } | undefined {
   const m = /^(.*)_([a-z_-]+)_(\d+)$/.exec(key);
   if (!m) return undefined;
   // Task names may contain underscores (migrate_to); match the longest known task suffix.
-  for (const t of ["migrate_to", "migrate_from", "reload-agent", "clear_failcount", "lrm_delete", "pre_notify", "post_notify", "confirmed-pre_notify", "confirmed-post_notify"]) {
-    const suffix = `_${t}_${m[3]}`;
-    if (key.endsWith(suffix)) return { task: t, interval: Number(m[3]) };
+  const head = key.length - m[3].length - 1;
+  for (const t of TASKS_WITH_UNDERSCORES) {
+    if (key.startsWith(t, head - t.length) && key[head - t.length - 1] === "_") return { task: t, interval: Number(m[3]) };
   }
   const parts = key.split("_");
   const interval = Number(parts.pop());

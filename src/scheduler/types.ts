@@ -138,6 +138,7 @@ export interface Resource {
   thisWith: Colocation[];
   /** Colocations where this resource is the primary ("X with this"). */
   withThis: Colocation[];
+  /** Append-only (customAction); findActions keeps a by-key index of it. */
   actions: Action[];
   ops: OpConfig[];
   /** Resource has a pending-definition change: reload instead of restart. */
@@ -285,6 +286,7 @@ export interface WorkingSet {
   rscById: Map<string, Resource>;
   colocations: Colocation[];
   orderings: Ordering[];
+  /** Append-only (customAction); findActions keeps a by-key index of it. */
   actions: Action[];
   nextActionId: number;
   idIndex: Map<string, XmlElement>;
