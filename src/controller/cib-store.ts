@@ -89,7 +89,8 @@ export class CibLoadError extends Error {
 
 export class CibStore {
   private current: XmlElement;
-  private currentConfiguration: string;
+  /** Texts of the current CIB's parts, kept to tell what a change touched. */
+  private currentTexts: SectionTexts;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly validators: CibValidator[];
   private readonly listeners = new Set<CommitListener>();
@@ -105,7 +106,7 @@ export class CibStore {
     private readonly options: CibStoreOptions,
   ) {
     this.current = cib;
-    this.currentConfiguration = configurationText(cib);
+    this.currentTexts = sectionTexts(cib);
     this.validators = validatorsFor(options);
   }
 
@@ -203,12 +204,13 @@ export class CibStore {
           { message: `${describe(draft)}: admin_epoch cannot go down (${previous.adminEpoch} → ${requested.adminEpoch})` },
         ]);
       }
-      const kind = classify(this.current, this.currentConfiguration, draft);
+      const texts = sectionTexts(draft);
+      const kind = classify(this.currentTexts, texts);
       const adminRaised = requested.adminEpoch > previous.adminEpoch;
       if (kind === "none" && !adminRaised) return { kind, previous, version: previous };
       const base = { ...previous, adminEpoch: requested.adminEpoch };
       const version = kind === "configuration" ? bumpConfiguration(base) : bumpStatus(base);
-      return this.commit(draft, kind === "none" ? "status" : kind, previous, version, source);
+      return this.commit(draft, texts, kind === "none" ? "status" : kind, previous, version, source, true);
     });
   }
 
@@ -241,10 +243,11 @@ export class CibStore {
           },
         ]);
       }
-      const kind = classify(this.current, this.currentConfiguration, candidate);
+      const texts = sectionTexts(candidate);
+      const kind = classify(this.currentTexts, texts);
       if (kind === "none" && compareVersions(offered, previous) === 0) return { kind, previous, version: previous };
       const version = kind === "configuration" ? bumpConfiguration(offered) : bumpStatus(offered);
-      return this.commit(candidate, kind === "none" ? "status" : kind, previous, version, source);
+      return this.commit(candidate, texts, kind === "none" ? "status" : kind, previous, version, source, false);
     });
   }
 
@@ -261,7 +264,16 @@ export class CibStore {
     if (problems.length > 0) throw new CibRefusedError(what, problems);
   }
 
-  private async commit(cib: XmlElement, kind: Exclude<ChangeKind, "none">, previous: CibVersion, version: CibVersion, source: UpdateSource): Promise<CommitResult> {
+  private async commit(
+    cib: XmlElement,
+    texts: SectionTexts,
+    kind: Exclude<ChangeKind, "none">,
+    previous: CibVersion,
+    version: CibVersion,
+    source: UpdateSource,
+    /** The draft is a copy of the stored CIB (update), not a document from elsewhere (replace). */
+    fromStore: boolean,
+  ): Promise<CommitResult> {
     writeVersion(cib, version);
     cib.attrs["cib-last-written"] = ctime((this.options.now ?? (() => new Date()))());
     setOrDelete(cib, "update-origin", this.options.origin);
@@ -279,10 +291,17 @@ export class CibStore {
         await this.options.beforeRename?.(temp);
       },
     });
-    // Read back what was written, so that errors about existing elements name their line
-    // in the stored file.
-    this.current = parseXml(text, this.path);
-    this.currentConfiguration = configurationText(this.current);
+    if (kind === "configuration" || !fromStore) {
+      // Read back what was written, so that errors about configuration elements name their
+      // line in the stored file.
+      this.current = parseXml(text, this.path);
+      this.currentTexts = sectionTexts(this.current);
+    } else {
+      // The configuration, which comes before the status in the file, kept its lines: the
+      // copy in hand is as good as a re-read, and status commits are the frequent ones.
+      this.current = cib;
+      this.currentTexts = texts;
+    }
     const result: CommitResult = { kind, previous, version, ...(backup ? { backup } : {}) };
     for (const listener of this.listeners) listener(cloneElement(this.current), result);
     return result;
@@ -309,6 +328,15 @@ export function serializeCib(cib: XmlElement): string {
   return serializeXml(cib, { indent: 2 });
 }
 
+interface SectionTexts {
+  configuration: string;
+  status: string;
+}
+
+function sectionTexts(cib: XmlElement): SectionTexts {
+  return { configuration: configurationText(cib), status: statusText(cib) };
+}
+
 function configurationText(cib: XmlElement): string {
   const settings = Object.entries(cib.attrs).filter(([name]) => !BOOKKEEPING_ATTRIBUTES.has(name));
   const configuration = child(cib, "configuration");
@@ -320,9 +348,9 @@ function statusText(cib: XmlElement): string {
   return (status ? serializeXml(status) : "") + `|${cib.attrs["have-quorum"] ?? ""}|${cib.attrs["dc-uuid"] ?? ""}`;
 }
 
-function classify(before: XmlElement, beforeConfiguration: string, after: XmlElement): ChangeKind {
-  if (configurationText(after) !== beforeConfiguration) return "configuration";
-  return statusText(after) !== statusText(before) ? "status" : "none";
+function classify(before: SectionTexts, after: SectionTexts): ChangeKind {
+  if (after.configuration !== before.configuration) return "configuration";
+  return after.status !== before.status ? "status" : "none";
 }
 
 async function backUpIfPresent(dir: string, path: string, keep: number): Promise<Backup | undefined> {
