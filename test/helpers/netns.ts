@@ -45,6 +45,10 @@ export interface SpawnOptions {
   binds?: [from: string, to: string][];
   /** Private tmpfs /run and /dev/shm (default true). */
   privateRun?: boolean;
+  /** Give the process its own UTS namespace with this host name. */
+  hostname?: string;
+  /** More shell commands run inside the namespaces before the program starts. */
+  setup?: string[];
 }
 
 export class Netns {
@@ -97,9 +101,12 @@ export class Netns {
     const setup: string[] = [];
     if (options.privateRun !== false) setup.push("mount -t tmpfs -o mode=1777 tmpfs /dev/shm", "mount -t tmpfs -o mode=755 tmpfs /run", "mkdir -p /run/resource-agents");
     for (const [from, to] of options.binds ?? []) setup.push(`mount --bind '${from}' '${to}'`);
+    if (options.hostname) setup.push(`hostname '${options.hostname}'`);
+    setup.push(...(options.setup ?? []));
     const script = `set -e; ${setup.join("; ")}${setup.length ? "; " : ""}exec "$@"`;
     const fd = options.logFile ? openSync(options.logFile, "a") : "ignore";
-    const child = spawn("ip", ["netns", "exec", this.name, "unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", cmd, ...args], {
+    const unshare = ["unshare", "-m", ...(options.hostname ? ["-u"] : []), "--propagation", "private"];
+    const child = spawn("ip", ["netns", "exec", this.name, ...unshare, "sh", "-c", script, "sh", cmd, ...args], {
       env: options.env ?? process.env,
       stdio: ["ignore", fd, fd],
       detached: true,
