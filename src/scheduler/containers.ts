@@ -46,7 +46,7 @@ function containerLinks(ws: WorkingSet, rsc: Resource): void {
   if (rsc.remoteNode) {
     // The guest's container must not itself run on a remote or guest node.
     avoidRemoteNodes(ws, container);
-    newOrdering(ws, { rsc: container, task: "monitor_0" }, { rsc, task: "stop" }, Ord.optional);
+    newOrdering(ws, { rsc: container, task: `${container.id}_monitor_0` }, { rsc, task: "stop" }, Ord.optional);
   } else {
     guest = guestOf(ws, container);
   }

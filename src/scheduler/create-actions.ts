@@ -55,6 +55,7 @@ function probeResource(ws: WorkingSet, rsc: Resource, node: Node): boolean {
   const allowedMode = rsc.discovery.get(node);
   if (rsc.exclusiveDiscover && allowedMode !== "exclusive") return false;
   if (allowedMode === "never") return false;
+  if (node.kind === "guest" && guestProbeUnneeded(ws, rsc, node)) return false;
   const probe = customAction(ws, rsc, opKey(rsc.id, "monitor", 0), "monitor", node, false);
   probe.optional = false;
   probe.targetRc = 7;
@@ -64,6 +65,24 @@ function probeResource(ws: WorkingSet, rsc: Resource, node: Node): boolean {
   newOrdering(ws, { action: probe, rsc }, { rsc, task: "start" }, flags);
   newOrdering(ws, { action: probe, rsc }, { rsc: topOf(rsc), task: "reload-agent" }, Ord.optional);
   return true;
+}
+
+/** Nothing runs in a stopped guest, and a guest about to stop is probed once it is back:
+ *  instead of probing, the resource's start waits for the container's probe or stop. */
+function guestProbeUnneeded(ws: WorkingSet, rsc: Resource, node: Node): boolean {
+  const guest = node.remoteRsc?.container;
+  if (!guest) return false;
+  const top = topOf(rsc);
+  if (guest.role === Role.Stopped) {
+    if (guest.assigned && !guest.knownOn.has(guest.assigned)) newOrdering(ws, { rsc: guest, task: opKey(guest.id, "monitor", 0) }, { rsc: top, task: "start" }, Ord.optional);
+    return true;
+  }
+  const moving = guest.role > Role.Stopped && guest.assigned !== null && !guest.runningOn.includes(guest.assigned);
+  if (node.requiresReset || node.unclean || guest.failed || guest.nextRole === Role.Stopped || moving) {
+    newOrdering(ws, { rsc: guest, task: "stop" }, { rsc: top, task: "start" }, Ord.optional);
+    return true;
+  }
+  return false;
 }
 
 function topOf(r: Resource): Resource {
@@ -326,7 +345,8 @@ function createMigrationActions(ws: WorkingSet, rsc: Resource, current: Node): v
     a.meta.set("migrate_source", current.uname);
     a.meta.set("migrate_target", target.uname);
   }
-  if (migrateTo) migrateTo.meta.set("record-pending", "true");
+  // (Remote connections are migrated by the controller itself: no pending record.)
+  if (migrateTo && !rsc.remoteNode) migrateTo.meta.set("record-pending", "true");
 }
 
 /** Turn the (active) recurring op with this key on the node into its cancellation. */

@@ -77,7 +77,9 @@ function remoteOrdering(ws: WorkingSet, action: Action, node: Node, conn: Resour
       startThen(ws, conn, action, state === "failed" ? Ord.impliesThen : Ord.none);
       break;
     case "stop":
-      if (state === "alive") thenStop(ws, action, conn, Ord.impliesFirst);
+      // A connection that comes back (moved, recovered) does not force a stop of what runs
+      // behind it (observed: crm_simulate only re-runs the recurring monitors).
+      if (state === "alive") thenStop(ws, action, conn, Ord.none);
       else if (state === "failed") fenceRemoteNode(ws, node, "resources are active but connection is unrecoverable");
       else if (conn.nextRole === Role.Stopped) thenStop(ws, action, conn, Ord.impliesFirst);
       else startThen(ws, conn, action, Ord.none);
