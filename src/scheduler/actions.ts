@@ -11,30 +11,42 @@ export function opKey(rscId: string, task: string, interval = 0): string {
 /** Actions of a resource with this key, on this node (any node when `node` is null; an
  *  action without a node matches any node and gets assigned to it). Oldest first. */
 export function findActions(list: Action[], key: string, node: Node | null | undefined): Action[] {
-  const same = byKey(list).get(key);
-  if (!same) return [];
+  const entry = keyIndex(list).get(key);
+  if (!entry) return [];
+  if (!node) return entry.all.slice();
+  if (entry.unplaced === 0) return entry.byNode.get(node)?.slice() ?? [];
   const out: Action[] = [];
-  for (const a of same) {
-    if (!node) out.push(a);
-    else if (!a.node) {
+  for (const a of entry.all) {
+    if (!a.node) {
       a.node = node;
       out.push(a);
     } else if (a.node === node) out.push(a);
   }
+  placeAll(entry);
   return out;
 }
 
-/** Per action list, its actions grouped by key in list order. Action lists only grow (every
- *  action is made by customAction, and keys never change), so the index catches up with the
- *  actions appended since the last lookup. Orderings look actions up by key for every
- *  resource and node: a scan of the list each time made that quadratic. */
+/** The actions of one key in one list: all of them in list order, and those with a node by
+ *  node. `unplaced` counts the ones that had no node when last indexed: a node is only ever
+ *  given to an action, never taken away, so when it is 0 the by-node lists are exact; else
+ *  lookups scan `all` and rebuild them. */
+interface KeyEntry {
+  all: Action[];
+  byNode: Map<Node, Action[]>;
+  unplaced: number;
+}
+
+/** Per action list, its actions grouped by key. Action lists only grow (every action is
+ *  made by customAction, and keys never change), so the index catches up with the actions
+ *  appended since the last lookup. Orderings and probes look actions up by key and node for
+ *  every resource and node: a scan of the list each time made that quadratic. */
 interface KeyIndex {
   indexed: number;
-  byKey: Map<string, Action[]>;
+  byKey: Map<string, KeyEntry>;
 }
 const keyIndexes = new WeakMap<Action[], KeyIndex>();
 
-function byKey(list: Action[]): Map<string, Action[]> {
+function keyIndex(list: Action[]): Map<string, KeyEntry> {
   let idx = keyIndexes.get(list);
   if (!idx || idx.indexed > list.length) {
     idx = { indexed: 0, byKey: new Map() };
@@ -42,11 +54,40 @@ function byKey(list: Action[]): Map<string, Action[]> {
   }
   for (; idx.indexed < list.length; idx.indexed++) {
     const a = list[idx.indexed];
-    const same = idx.byKey.get(a.key);
-    if (same) same.push(a);
-    else idx.byKey.set(a.key, [a]);
+    let entry = idx.byKey.get(a.key);
+    if (!entry) {
+      entry = { all: [], byNode: new Map(), unplaced: 0 };
+      idx.byKey.set(a.key, entry);
+    }
+    entry.all.push(a);
+    place(entry, a);
   }
   return idx.byKey;
+}
+
+function place(entry: KeyEntry, a: Action): void {
+  if (!a.node) {
+    entry.unplaced++;
+    return;
+  }
+  const same = entry.byNode.get(a.node);
+  if (same) same.push(a);
+  else entry.byNode.set(a.node, [a]);
+}
+
+function placeAll(entry: KeyEntry): void {
+  entry.byNode = new Map();
+  entry.unplaced = 0;
+  for (const a of entry.all) place(entry, a);
+}
+
+/** findActions(list, key, node)[0], without building the list. */
+function firstAction(list: Action[], key: string, node: Node | null | undefined): Action | undefined {
+  const entry = keyIndex(list).get(key);
+  if (!entry) return undefined;
+  if (!node) return entry.all[0];
+  if (entry.unplaced === 0) return entry.byNode.get(node)?.[0];
+  return findActions(list, key, node)[0];
 }
 
 export function findActionsExact(list: Action[], key: string, node: Node | null | undefined): Action[] {
@@ -64,7 +105,7 @@ function taskNeeds(rsc: Resource, task: string): Resource["requires"] {
 
 export function customAction(ws: WorkingSet, rsc: Resource | undefined, key: string, task: string, node: Node | null | undefined, optional: boolean, opts: { pseudo?: boolean; interval?: number } = {}): Action {
   const list = rsc ? rsc.actions : ws.actions;
-  let action = findActions(list, key, node)[0];
+  let action = firstAction(list, key, node);
   if (!action) {
     action = {
       id: ws.nextActionId++,

@@ -48,10 +48,35 @@ export function newOrdering(ws: WorkingSet, first: OrderEnd, then: OrderEnd, fla
 export function orderActions(first: Action, then: Action, flags: number): boolean {
   if (flags === Ord.none) return false;
   if (first === then) return false;
-  for (const a of first.after) if (a.action === then && (a.flags & flags) !== 0) return false;
+  const linked = linkedFlags(first);
+  if (((linked.flags.get(then) ?? 0) & flags) !== 0) return false;
   first.after.unshift({ action: then, flags });
   then.before.unshift({ action: first, flags });
+  linked.flags.set(then, (linked.flags.get(then) ?? 0) | flags);
+  linked.length++;
   return true;
+}
+
+/** For an action's `after` list: the union of the flags of its links to each action, for
+ *  the duplicate check above (an action every probe on a node waits for has thousands of
+ *  links). The flags of an `after` link never change once made; when the list was replaced
+ *  or grown elsewhere (collective-action expansion), the index is rebuilt. */
+interface AfterIndex {
+  list: Action["after"];
+  length: number;
+  flags: Map<Action, number>;
+}
+const afterIndexes = new WeakMap<Action, AfterIndex>();
+
+function linkedFlags(first: Action): AfterIndex {
+  let idx = afterIndexes.get(first);
+  if (!idx || idx.list !== first.after || idx.length !== first.after.length) {
+    const flags = new Map<Action, number>();
+    for (const a of first.after) flags.set(a.action, (flags.get(a.action) ?? 0) | a.flags);
+    idx = { list: first.after, length: first.after.length, flags };
+    afterIndexes.set(first, idx);
+  }
+  return idx;
 }
 
 const TASKS_WITH_UNDERSCORES = ["migrate_to", "migrate_from", "reload-agent", "clear_failcount", "lrm_delete", "pre_notify", "post_notify", "confirmed-pre_notify", "confirmed-post_notify"];
