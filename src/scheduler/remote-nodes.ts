@@ -210,7 +210,7 @@ export function determineRemoteOnline(node: Node): void {
 
 /** A guest or remote node's own status entry: seen, its transient attributes and flags. */
 export function unpackRemoteAttrs(node: Node, transient: Map<string, string>): void {
-  node.unclean = false;
+  // (Not marked clean here: a connection failure unpacked earlier may have made it unclean.)
   node.unseen = false;
   for (const [k, v] of transient) node.attrs.set(k, v);
   const s = node.attrs.get("shutdown");
