@@ -185,6 +185,13 @@ function createActions(ws: WorkingSet, rsc: Resource): void {
     stop.runnable = true;
     const stopped = customAction(ws, rsc, opKey(rsc.id, "stopped"), "stopped", null, true, { pseudo: true });
     stopped.runnable = true;
+    if (topOf(rsc).clone?.promotable) {
+      // A group inside a promotable clone brackets its members' promotions and demotions.
+      for (const task of ["demote", "demoted", "promote", "promoted"]) {
+        const a = customAction(ws, rsc, opKey(rsc.id, task), task, null, true, { pseudo: true });
+        a.runnable = true;
+      }
+    }
     return;
   }
   createPrimitiveActions(ws, rsc);
@@ -560,15 +567,27 @@ function groupInternal(ws: WorkingSet, rsc: Resource): void {
     } else if (colocated) {
       groupColocation(ws, child, last);
     }
+    const promotable = topOf(rsc).clone?.promotable === true;
+    if (promotable) {
+      newOrdering(ws, { rsc, task: "demote" }, { rsc: child, task: "demote" }, stop | Ord.impliesFirstPrinted);
+      newOrdering(ws, { rsc: child, task: "demote" }, { rsc, task: "demoted" }, stopped);
+      newOrdering(ws, { rsc: child, task: "promote" }, { rsc, task: "promoted" }, started);
+      newOrdering(ws, { rsc, task: "promote" }, { rsc: child, task: "promote" }, Ord.impliesFirstPrinted);
+    }
     newOrdering(ws, { rsc, task: "start" }, { rsc: child, task: "start" }, Ord.impliesFirstPrinted);
     newOrdering(ws, { rsc, task: "stop" }, { rsc: child, task: "stop" }, stop | Ord.impliesFirstPrinted);
     newOrdering(ws, { rsc: child, task: "stop" }, { rsc, task: "stopped" }, stopped);
     newOrdering(ws, { rsc: child, task: "start" }, { rsc, task: "running" }, started);
     if (!ordered) {
       newOrdering(ws, { rsc, task: "start" }, { rsc: child, task: "start" }, start | Ord.impliesFirstPrinted);
+      if (promotable) newOrdering(ws, { rsc, task: "promote" }, { rsc: child, task: "promote" }, start | Ord.impliesFirstPrinted);
     } else if (last) {
       newOrdering(ws, { rsc: last, task: "start" }, { rsc: child, task: "start" }, start);
       newOrdering(ws, { rsc: child, task: "stop" }, { rsc: last, task: "stop" }, Ord.optional | Ord.restart);
+      if (promotable) {
+        newOrdering(ws, { rsc: last, task: "promote" }, { rsc: child, task: "promote" }, start);
+        newOrdering(ws, { rsc: child, task: "demote" }, { rsc: last, task: "demote" }, Ord.optional);
+      }
     } else {
       newOrdering(ws, { rsc, task: "start" }, { rsc: child, task: "start" }, Ord.none);
     }
@@ -583,6 +602,10 @@ function groupInternal(ws: WorkingSet, rsc: Resource): void {
   if (ordered && last) {
     newOrdering(ws, { rsc, task: "stop" }, { rsc: last, task: "stop" }, Ord.impliesThen);
     newOrdering(ws, { rsc: last, task: "stop" }, { rsc, task: "stopped" }, Ord.optional);
+    if (topOf(rsc).clone?.promotable) {
+      newOrdering(ws, { rsc, task: "demote" }, { rsc: last, task: "demote" }, Ord.impliesThen);
+      newOrdering(ws, { rsc: last, task: "demote" }, { rsc, task: "demoted" }, Ord.optional);
+    }
   }
 }
 

@@ -113,7 +113,44 @@ function rscState(rsc: Resource): Role {
   return rsc.role;
 }
 
+function taskOfKey(key: string | undefined): string | undefined {
+  return key === undefined ? undefined : parseKey(key)?.task;
+}
+
+function related(a: Resource, b: Resource): boolean {
+  return isParent(a, b) || isParent(b, a);
+}
+
+/** Orderings between a migrating resource and another one also hold for the migration
+ *  actions that replace the start/stop (Pacemaker's "migration equivalents"). */
+function migrationEquivalents(ws: WorkingSet, o: PendingOrdering): void {
+  const f = o.firstRsc;
+  const t = o.thenRsc;
+  if (!f || !t || f === t || related(f, t)) return;
+  if (!f.allowMigrate && !t.allowMigrate) return;
+  const ft = o.firstAction?.task ?? taskOfKey(o.firstKey);
+  const tt = o.thenAction?.task ?? taskOfKey(o.thenKey);
+  const implies = o.flags & Ord.impliesThen ? Ord.impliesThen : 0;
+  if (ft === "start" && tt === "start") {
+    if (f.allowMigrate) newOrdering(ws, { rsc: f, task: "migrate_from" }, { rsc: t, task: "migrate_to" }, Ord.optional);
+    if (t.allowMigrate) newOrdering(ws, { rsc: f, task: "start" }, { rsc: t, task: "migrate_to" }, Ord.optional | implies);
+  } else if (t.allowMigrate && ft === "stop" && tt === "stop") {
+    newOrdering(ws, { rsc: f, task: "stop" }, { rsc: t, task: "migrate_to" }, Ord.optional | implies);
+    if (t.partialMigrationTarget) newOrdering(ws, { rsc: f, task: "stop" }, { rsc: t, task: "migrate_from" }, Ord.optional | implies);
+  } else if (ft === "promote" && tt === "start") {
+    newOrdering(ws, { rsc: f, task: "promote" }, { rsc: t, task: "migrate_to" }, Ord.optional | implies);
+  } else if (ft === "demote" && tt === "stop") {
+    newOrdering(ws, { rsc: f, task: "demote" }, { rsc: t, task: "migrate_to" }, Ord.optional | implies);
+    if (t.partialMigrationTarget) newOrdering(ws, { rsc: f, task: "demote" }, { rsc: t, task: "migrate_from" }, Ord.optional | implies);
+  }
+}
+
 export function applyOrderings(ws: WorkingSet): void {
+  const list = pending(ws);
+  for (let i = 0; i < list.length; i++) {
+    const o = list[i];
+    if (o.flags !== Ord.none) migrationEquivalents(ws, o);
+  }
   for (const o of pending(ws)) {
     if (o.firstRsc) {
       orderFirst(ws, o.firstRsc, o);
