@@ -430,7 +430,9 @@ function unpackFailure(ws: WorkingSet, rsc: Resource, node: Node, op: LrmOpDef, 
   ctx.lastFailure = op;
   if (ctx.onFail < onFail) ctx.onFail = onFail;
   if (task === "stop") {
-    // A failed stop leaves the resource where it was: it may still be active.
+    // A failed stop leaves the resource where it was: it may still be active, and it must
+    // not come back there.
+    resourceLocation(ws, rsc, node, -INFINITY, "__stop_fail__");
   } else if (task === "promote") {
     rsc.role = Role.Promoted;
   } else if (task === "demote") {
@@ -531,7 +533,7 @@ function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFa
   }
   if (rsc.role !== Role.Stopped && (rsc.role as Role) !== Role.Unknown) {
     addRunning(ws, rsc, node);
-    switch (onFail) {
+    switch (effective) {
       case OnFail.Ignore:
         break;
       case OnFail.Demote:

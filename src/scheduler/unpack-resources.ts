@@ -253,7 +253,6 @@ export function onFailFor(ws: WorkingSet, rsc: Resource, task: string, interval:
     case "fence":
       if (ws.stonithEnabled) {
         onFail = OnFail.Fence;
-        failRole = Role.Stopped;
       } else {
         onFail = OnFail.Stop;
         failRole = Role.Stopped;
@@ -261,7 +260,6 @@ export function onFailFor(ws: WorkingSet, rsc: Resource, task: string, interval:
       break;
     case "standby":
       onFail = OnFail.Standby;
-      failRole = Role.Stopped;
       break;
     case "ignore":
     case "nothing":
@@ -269,7 +267,6 @@ export function onFailFor(ws: WorkingSet, rsc: Resource, task: string, interval:
       break;
     case "migrate":
       onFail = OnFail.Migrate;
-      failRole = Role.Stopped;
       break;
     case "stop":
       onFail = OnFail.Stop;
@@ -292,7 +289,6 @@ export function onFailFor(ws: WorkingSet, rsc: Resource, task: string, interval:
       if (task === "stop") {
         if (ws.stonithEnabled) {
           onFail = OnFail.Fence;
-          failRole = Role.Stopped;
         } else {
           onFail = OnFail.Block;
         }
