@@ -32,7 +32,7 @@ function connectionAssigned(conn: Resource): void {
   if (conn.assigned && conn.nextRole !== Role.Stopped) {
     node.online = true;
     node.weight = 0;
-    if (node.unseen) node.unclean = false;
+    if (node.unseen && !conn.failed) node.unclean = false;
   } else {
     node.shutdown = true;
   }

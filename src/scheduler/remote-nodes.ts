@@ -169,6 +169,10 @@ export function linkConnections(ws: WorkingSet): void {
     if (rsc.container) {
       node.kind = "guest";
       node.attrs.set("#kind", "container");
+    } else {
+      // Startup fencing, as for cluster nodes: unclean until seen.
+      node.unclean = isTrue(ws.options.get("startup-fencing") ?? "true") && ws.stonithEnabled;
+      node.unseen = true;
     }
   }
 }
@@ -210,8 +214,11 @@ export function determineRemoteOnline(node: Node): void {
 
 /** A guest or remote node's own status entry: seen, its transient attributes and flags. */
 export function unpackRemoteAttrs(node: Node, transient: Map<string, string>): void {
-  // (Not marked clean here: a connection failure unpacked earlier may have made it unclean.)
-  node.unseen = false;
+  // Seen, so clean — unless a connection failure unpacked earlier asked for a reset.
+  if (!node.requiresReset) {
+    node.unclean = false;
+    node.unseen = false;
+  }
   for (const [k, v] of transient) node.attrs.set(k, v);
   const s = node.attrs.get("shutdown");
   if (s !== undefined && s !== "0" && s !== "") node.shutdown = true;

@@ -132,7 +132,10 @@ function cloneLines(ws: WorkingSet, rsc: Resource, opts: DisplayOptions, depth: 
   let activeInstances = 0;
   for (const child of rsc.children) {
     const ls = leaves(child);
-    const partiallyActive = ls.some((l) => l.runningOn.length > 0);
+    // An instance on a lost guest (offline, not unclean: it is recovered with its container)
+    // does not count as active.
+    const lostGuest = (l: Resource) => l.runningOn.length > 0 && l.runningOn.every((n) => n.kind === "guest" && !n.online && !n.unclean);
+    const partiallyActive = ls.some((l) => l.runningOn.length > 0 && !lostGuest(l));
     const fullyActive = ls.every((l) => l.runningOn.length > 0);
     let printFull = false;
     if (c.unique) {
