@@ -4,12 +4,16 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { CliError } from "../errors.js";
 import { simulate } from "../simulate/run.js";
 import { parseIsoDate } from "../../cib/iso8601.js";
+import { serializeXml } from "../../cib/xml.js";
+import { loadCib } from "../admin/cib-access.js";
 
-export const summary = "run the scheduler on a CIB file, like crm_simulate";
+export const summary = "run the scheduler on a CIB file or the live CIB, like crm_simulate";
 
-const USAGE = `usage: pacer simulate -x FILE [-S] [-G GRAPH] [-s] [-t DATE]
+const USAGE = `usage: pacer simulate [-x FILE | --socket PATH] [-S] [-G GRAPH] [-s] [-t DATE]
 
-  -x, --xml-file FILE       the CIB to schedule (configuration and status)
+  -x, --xml-file FILE       the CIB to schedule (configuration and status); without it,
+                            the live CIB is fetched from pacerd
+  --socket PATH             pacerd's socket (default $PACER_SOCKET, else /run/pacer/pacerd.sock)
   -S, --simulate            print the summary: current status, transition summary,
                             simulated execution, revised status
   -G, --save-graph FILE     write the transition graph XML to FILE
@@ -22,6 +26,7 @@ interface Args {
   graph?: string;
   scores: boolean;
   date?: string;
+  socket?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -44,6 +49,9 @@ function parseArgs(argv: string[]): Args {
       case "-x":
       case "--xml-file":
         a.xml = value();
+        break;
+      case "--socket":
+        a.socket = value();
         break;
       case "-S":
       case "--simulate":
@@ -75,12 +83,17 @@ function parseArgs(argv: string[]): Args {
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
-  if (args.xml === undefined) throw new CliError(`no CIB given (use -x FILE)\n${USAGE}`, 2);
   let text: string;
-  try {
-    text = readFileSync(args.xml, "utf8");
-  } catch (e) {
-    throw new CliError(`cannot read ${args.xml}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 66);
+  if (args.xml === undefined) {
+    // The live CIB: what pacerd would schedule now.
+    text = serializeXml((await loadCib({ socket: args.socket })).root);
+    args.xml = "live CIB";
+  } else {
+    try {
+      text = readFileSync(args.xml, "utf8");
+    } catch (e) {
+      throw new CliError(`cannot read ${args.xml}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 66);
+    }
   }
   let now: number | undefined;
   if (args.date !== undefined) {
