@@ -99,6 +99,14 @@ export function removeReferences(cib: XmlElement, ids: Set<string>): string[] {
   return removed;
 }
 
+/** A node that goes away takes the location constraints naming it along (pcs does too). */
+export function removeNodeConstraints(cib: XmlElement, node: string): string[] {
+  const constraints = section(cib, "constraints");
+  const gone = constraints.children.filter((c) => c.name === "rsc_location" && c.attrs.node === node);
+  for (const c of gone) removeChild(constraints, c);
+  return gone.map((c) => c.attrs.id);
+}
+
 export interface ConstraintInfo {
   id: string;
   type: "location" | "colocation" | "order" | "ticket";

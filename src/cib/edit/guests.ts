@@ -5,6 +5,7 @@ import { element, walk, type XmlElement } from "../xml.js";
 import { checkId, checkedModel, configuration, EditError, nvpairs, section, setNvpair, type EditResult } from "./tree.js";
 import { deleteResource, findResource } from "./resources.js";
 import { knownNodes } from "./nodes.js";
+import { removeNodeConstraints } from "./constraints.js";
 
 function checkNewNodeName(cib: XmlElement, name: string): void {
   checkId(name, "node");
@@ -38,8 +39,9 @@ export function removeGuest(cib: XmlElement, name: string): EditResult {
   const rsc = findResource(cib, node.resource!);
   for (const k of ["remote-node", "remote-addr", "remote-port", "remote-connect-timeout", "remote-allow-migrate"]) setNvpair(cib, rsc, "meta_attributes", rsc.attrs.id, k, undefined);
   removeNodeEntry(cib, name);
+  const constraints = removeNodeConstraints(cib, name);
   checkedModel(cib);
-  return { message: `'${node.resource}' no longer hosts guest node '${name}'`, changed: "configuration" };
+  return { message: `'${node.resource}' no longer hosts guest node '${name}'${constraints.length ? `; removed constraints ${constraints.join(", ")}` : ""}`, changed: "configuration" };
 }
 
 export function addRemote(cib: XmlElement, name: string, server: string, port?: string, reconnectInterval?: string): EditResult {
@@ -59,9 +61,10 @@ export function removeRemote(cib: XmlElement, name: string): EditResult {
   const node = knownNodes(cib).find((n) => n.name === name);
   if (!node || node.kind !== "remote") throw new EditError(`'${name}' is not a remote node`);
   const r = deleteResource(cib, node.resource!);
+  const constraints = [...r.removedConstraints, ...removeNodeConstraints(cib, name)];
   removeNodeEntry(cib, name);
   checkedModel(cib);
-  return { message: `removed remote node '${name}'${r.removedConstraints.length ? ` and constraints ${r.removedConstraints.join(", ")}` : ""}`, changed: "configuration" };
+  return { message: `removed remote node '${name}'${constraints.length ? ` and constraints ${constraints.join(", ")}` : ""}`, changed: "configuration" };
 }
 
 /** The node's attributes go with it (pcs does the same). */

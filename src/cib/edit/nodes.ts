@@ -31,11 +31,12 @@ export function knownNodes(cib: XmlElement): NodeInfo[] {
       seen.add(r.attrs.id);
     }
   }
+  const cluster: NodeInfo[] = [];
   for (const n of childrenNamed(section(cib, "nodes"), "node")) {
     const name = n.attrs.uname ?? n.attrs.id;
-    if (!seen.has(name) && n.attrs.type !== "remote") out.unshift({ name, kind: "cluster" });
+    if (!seen.has(name) && n.attrs.type !== "remote") cluster.push({ name, kind: "cluster" });
   }
-  return out;
+  return [...cluster, ...out];
 }
 
 function nodeElement(cib: XmlElement, name: string): XmlElement {
@@ -53,14 +54,14 @@ function nodeElement(cib: XmlElement, name: string): XmlElement {
 export function setNodeAttribute(cib: XmlElement, node: string, name: string, value: string | undefined): EditResult {
   const el = nodeElement(cib, node);
   if (value === undefined && nvpairs(el, "instance_attributes")[name] === undefined) throw new EditError(`node '${node}' has no attribute '${name}'`);
-  setNvpair(cib, el, "instance_attributes", `nodes-${idPart(el.attrs.id)}`, name, value);
+  setNvpair(cib, el, "instance_attributes", "", name, value, `nodes-${idPart(el.attrs.id)}`);
   checkedModel(cib);
   return { message: value === undefined ? `removed attribute ${name} of node ${node}` : `node ${node}: ${name}=${value}`, changed: "configuration" };
 }
 
 export function setStandby(cib: XmlElement, node: string, on: boolean): EditResult {
   const el = nodeElement(cib, node);
-  setNvpair(cib, el, "instance_attributes", `nodes-${idPart(el.attrs.id)}`, "standby", on ? "on" : undefined);
+  setNvpair(cib, el, "instance_attributes", "", "standby", on ? "on" : undefined, `nodes-${idPart(el.attrs.id)}`);
   checkedModel(cib);
   return { message: on ? `node ${node} is in standby` : `node ${node} is out of standby`, changed: "configuration" };
 }

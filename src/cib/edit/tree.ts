@@ -88,10 +88,10 @@ export function uniqueId(cib: XmlElement, base: string): string {
 
 /**
  * Set (value defined) or remove (undefined) `name` in the first `setName` block of `parent`,
- * creating the block with id `${idBase}-${setName}` when needed; an emptied block is removed.
+ * creating the block with id `setId` (default `${idBase}-${setName}`) when needed; an emptied block is removed.
  * Returns the previous value.
  */
-export function setNvpair(cib: XmlElement, parent: XmlElement, setName: string, idBase: string, name: string, value: string | undefined): string | undefined {
+export function setNvpair(cib: XmlElement, parent: XmlElement, setName: string, idBase: string, name: string, value: string | undefined, setId = `${idBase}-${setName}`): string | undefined {
   let set = child(parent, setName);
   const pair = set?.children.find((c) => c.name === "nvpair" && c.attrs.name === name);
   const previous = pair?.attrs.value;
@@ -107,7 +107,7 @@ export function setNvpair(cib: XmlElement, parent: XmlElement, setName: string, 
     return previous;
   }
   if (!set) {
-    set = element(setName, { id: uniqueId(cib, `${idBase}-${setName}`) });
+    set = element(setName, { id: uniqueId(cib, setId) });
     // instance/meta attributes come before operations, as in pcs output.
     const ops = parent.children.findIndex((c) => c.name === "operations" || c.name === "primitive" || c.name === "group");
     if (ops >= 0) parent.children.splice(ops, 0, set);

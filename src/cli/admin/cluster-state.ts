@@ -70,6 +70,9 @@ export function resourceStates(root: XmlElement, ws = workingSet(root)): Resourc
 
 export interface FailedAction {
   key: string;
+  resource: string;
+  task: string;
+  intervalMs: number;
   node: string;
   rc: number;
   rcText: string;
@@ -104,6 +107,9 @@ export function failedActions(model: CibModel): FailedAction[] {
         if (op.opStatus === 0 && (op.rcCode === expected || probeNotRunning)) continue;
         out.push({
           key: `${r.id}_${op.operation}_${op.interval}`,
+          resource: r.id,
+          task: op.operation,
+          intervalMs: op.interval,
           node: ns.uname ?? ns.id,
           rc: op.rcCode,
           rcText: exitText(op.rcCode),
@@ -150,10 +156,7 @@ export function statusReport(root: XmlElement, header: StatusHeader = {}, now = 
   const failed = failedActions(ws.model);
   if (failed.length) {
     lines.push("", "Failed Resource Actions:");
-    for (const f of failed)
-      lines.push(
-        `  * ${f.key} on ${f.node} '${f.rcText}' (${f.rc}): call=${f.callId}, status='${f.status}', exitreason='${f.exitReason}'${f.lastRcChange ? `, last-rc-change='${f.lastRcChange}'` : ""}${f.queueMs !== undefined ? `, queued=${f.queueMs}ms` : ""}${f.execMs !== undefined ? `, exec=${f.execMs}ms` : ""}`,
-      );
+    for (const f of failed) lines.push(`  * ${failedActionText(f)}`);
   }
   const json = {
     summary: { ...(header.stack ? { stack: header.stack } : {}), dc: dc ?? null, quorum: ws.haveQuorum, version: `${a.admin_epoch ?? 0}:${a.epoch ?? 0}:${a.num_updates ?? 0}`, nodesConfigured: ws.nodes.length, resourceInstances: instances, maintenanceMode: ws.maintenanceMode, stopAll: ws.stopAll },
@@ -179,4 +182,26 @@ function disabledSuffix(ws: WorkingSet): string {
   if (m[1] !== "0") parts.push(`${m[1]} DISABLED`);
   if (m[2] !== "0") parts.push(`${m[2]} BLOCKED from further action due to failure`);
   return ` (${parts.join(", ")})`;
+}
+
+/** "1m30s", "10s", "250ms": durations as crm_mon writes them. */
+export function readableMs(ms: number): string {
+  if (ms === 0) return "0s";
+  const parts: string[] = [];
+  const units: [number, string][] = [[86_400_000, "d"], [3_600_000, "h"], [60_000, "m"], [1000, "s"], [1, "ms"]];
+  for (const [size, unit] of units) {
+    if (ms >= size) {
+      parts.push(`${Math.floor(ms / size)}${unit}`);
+      ms %= size;
+    }
+  }
+  return parts.join("");
+}
+
+/** crm_mon's line: completed with a wrong rc "returned", otherwise "could not be executed". */
+export function failedActionText(f: FailedAction): string {
+  const action = `${f.resource} ${f.intervalMs ? `${readableMs(f.intervalMs)}-interval ` : ""}${f.task} on ${f.node}`;
+  const when = `${f.lastRcChange ? ` at ${f.lastRcChange}` : ""}${f.execMs !== undefined ? ` after ${readableMs(f.execMs)}` : ""}`;
+  if (f.status === "complete") return `${action} returned '${f.rcText}'${f.exitReason ? ` (${f.exitReason})` : ""}${when}`;
+  return `${action} could not be executed (${f.status}${f.exitReason ? `: ${f.exitReason}` : ""})${when}`;
 }
