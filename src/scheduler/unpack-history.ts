@@ -299,7 +299,10 @@ function unpackOp(ws: WorkingSet, state: HistoryState, rsc: Resource, node: Node
     case EXEC_NOT_INSTALLED: {
       const { onFail } = onFailFor(ws, rsc, task, interval);
       if (onFail === OnFail.Ignore) rsc.failed = true;
-      else unpackFailure(ws, rsc, node, op, rc, ctx);
+      else {
+        unpackFailure(ws, rsc, node, op, rc, ctx);
+        resourceLocation(ws, topOf(rsc), node, -INFINITY, "hard-error");
+      }
       return;
     }
   }
@@ -318,7 +321,9 @@ function unpackOp(ws: WorkingSet, state: HistoryState, rsc: Resource, node: Node
 }
 
 function topOf(rsc: Resource): Resource {
-  return rsc;
+  let t = rsc;
+  while (t.parent) t = t.parent;
+  return t;
 }
 
 function remap(rsc: Resource, op: LrmOpDef, targetRc: number | undefined, rc: number, _status: number, ctx: OpCtx): number {
@@ -555,9 +560,19 @@ function addRunning(ws: WorkingSet, rsc: Resource, node: Node): void {
   if (!rsc.managed) resourceLocation(ws, rsc, node, INFINITY, "not_managed_default");
   if (rsc.runningOn.length > 1) {
     switch (rsc.recovery) {
+      case "stop_only":
+        // Make sure it does not come up again anywhere.
+        for (const n of ws.nodes) rsc.allowed.set(n, -INFINITY);
+        break;
       case "block":
         rsc.managed = false;
         rsc.blocked = true;
+        if (rsc.parent && rsc.parent.kind === "group" && rsc.parent.recovery === "block") {
+          for (const c of rsc.parent.children) {
+            c.managed = false;
+            c.blocked = true;
+          }
+        }
         break;
       default:
         break;
