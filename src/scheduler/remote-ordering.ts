@@ -98,6 +98,11 @@ function remoteOrdering(ws: WorkingSet, action: Action, node: Node, conn: Resour
   }
 }
 
+/** A connection live-migrating in this transition keeps what runs behind it. */
+function migrating(conn: Resource): boolean {
+  return conn.actions.some((a) => a.task === "migrate_from" || a.task === "migrate_to");
+}
+
 function containerOrdering(ws: WorkingSet, action: Action, node: Node, conn: Resource, container: Resource): void {
   if (container.failed) fenceRemoteNode(ws, node, "container failed");
   switch (action.task) {
@@ -110,7 +115,7 @@ function containerOrdering(ws: WorkingSet, action: Action, node: Node, conn: Res
     case "stop":
     case "demote":
       // With a failed container these are implied by the guest's pseudo fencing.
-      if (!container.failed) thenStop(ws, action, conn, Ord.impliesFirst);
+      if (!container.failed) thenStop(ws, action, conn, migrating(conn) ? Ord.none : Ord.impliesFirst);
       break;
     default:
       startThen(ws, conn, action, action.interval > 0 ? Ord.impliesThen : Ord.none);
