@@ -275,7 +275,9 @@ suite("ocf:pacer:nscontainer", { skip: SKIP, timeout: 180_000 }, () => {
     const p = params(5);
     const args = ["-n", `oct-${tag}`, ...Object.entries(p).flatMap(([k, v]) => ["-o", `${k}=${v}`]), AGENT];
     started.add(JSON.stringify([`oct-${tag}`, p]));
-    const r = spawnSync(ocfTester!, args, { encoding: "utf8" });
+    // ocf-tester waits on the agent without a limit of its own: bound it so a stuck stop fails the test instead of hanging the suite.
+    const r = spawnSync(ocfTester!, args, { encoding: "utf8", timeout: 150_000, killSignal: "SIGKILL" });
+    assert.equal(r.error, undefined, `ocf-tester did not finish: ${r.error?.message}`);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /passed all tests/);
   });
