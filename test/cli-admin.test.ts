@@ -3,7 +3,7 @@
 // it was. Where Pacemaker's own tools are installed, they judge the CIBs pacer writes.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -88,6 +88,48 @@ test("resource create: a used id, an unknown agent, a bad id are refused and cha
   refused(f, /'web' is a <primitive>, not a group/, "resource", "create", "x", "ocf:heartbeat:Dummy", "--group", "web");
   refused(f, /resource 'nope' does not exist/, "resource", "update", "nope", "a=1");
   refused(f, /invalid interval|interval/, "resource", "update", "web", "op", "monitor", "interval=soon");
+});
+
+test("resource create --clone / --promotable; agent checks per class, --force skips them", () => {
+  const f = fresh();
+  ok("resource", "create", "st", "ocf:pacemaker:Stateful", "--promotable", "-f", f);
+  const clone = JSON.parse(ok("resource", "show", "st-clone", "-f", f, "--json"));
+  assert.deepEqual([clone.kind, clone.meta, clone.members], ["clone", { promotable: "true" }, ["st"]]);
+  const st = JSON.parse(ok("resource", "show", "st", "-f", f, "--json"));
+  assert.ok(st.operations.filter((o: { name: string }) => o.name === "monitor").length >= 2, "Stateful advertises a monitor per role");
+  ok("resource", "create", "pinger", "ocf:heartbeat:Dummy", "--clone", "-f", f);
+  assert.match(ok("status", "-f", f), /Clone Set: pinger-clone \[pinger\]:/);
+  refused(f, /--group and --clone\/--promotable do not go together/, "resource", "create", "x", "ocf:heartbeat:Dummy", "--clone", "--group", "g");
+  ok("resource", "create", "zz-clone", "ocf:heartbeat:Dummy", "-f", f);
+  refused(f, /clone id 'zz-clone' is already used by <primitive id="zz-clone">/, "resource", "create", "zz", "ocf:heartbeat:Dummy", "--clone");
+  refused(f, /unknown agent 'systemd:no-such-unit-here': no unit no-such-unit-here.service/, "resource", "create", "u", "systemd:no-such-unit-here");
+  refused(f, /unknown agent 'lsb:no-such-script'/, "resource", "create", "u", "lsb:no-such-script");
+  ok("resource", "create", "u", "systemd:no-such-unit-here", "--force", "-f", f);
+  pacemakerAccepts(f);
+});
+
+test("status --watch refreshes until interrupted", async () => {
+  const f = fresh();
+  const child = spawn(process.execPath, [MAIN, "status", "-f", f, "--json", "--watch", "0.2"], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no refresh within 10s: ${out}`)), 10_000);
+    child.stdout!.on("data", () => {
+      if (out.split("\n").length > 3) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+  const docs = out.trim().split("\n").map((l) => JSON.parse(l) as { summary: { version: string } });
+  assert.ok(docs.length >= 3);
+  for (const d of docs) assert.equal(d.summary.version, "0:1:0");
+  const bad = pacer("status", "--watch", "0", "-f", f);
+  assert.equal(bad.code, 2);
 });
 
 test("pacer's own agents are found (ocf:pacer:nscontainer)", () => {

@@ -84,3 +84,13 @@ test("a constraint on an unknown resource is refused by the CLI; the stored CIB 
   assert.match(r.err, /resource 'ghost' does not exist/);
   assert.equal(JSON.parse(ok("cib", "show", "--json")).version, before);
 });
+
+test("resource restart: stopped (target-role=Stopped), then target-role restored", () => {
+  ok("resource", "meta", "d1", "target-role=Started");
+  const r = JSON.parse(ok("resource", "restart", "d1", "--timeout", "10", "--json"));
+  assert.match(r.message, /restarted 'd1' \(stopped, then target-role back to Started\)/);
+  assert.match(ok("cib", "show"), /name="target-role" value="Started"/);
+  const bad = pacer("resource", "restart", "nope");
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /resource 'nope' does not exist/);
+});

@@ -56,6 +56,8 @@ export interface CreateSpec {
   meta: Record<string, string>;
   ops: OpSpec[];
   group?: string;
+  /** Wrap the primitive in a clone `ID-clone` (promotable: meta promotable=true). */
+  clone?: "clone" | "promotable";
 }
 
 export function createResource(cib: XmlElement, spec: CreateSpec): EditResult {
@@ -90,6 +92,15 @@ export function createResource(cib: XmlElement, spec: CreateSpec): EditResult {
     if (!existing) resources.children.push(group);
     group.children.push(prim);
     where = ` in group '${spec.group}'`;
+  } else if (spec.clone !== undefined) {
+    const cloneId = `${spec.id}-clone`;
+    const used = [...walk(configuration(cib))].find((e) => e.attrs.id === cloneId);
+    if (used) throw new EditError(`clone id '${cloneId}' is already used by ${describe(used)}`);
+    const clone = element("clone", { id: cloneId });
+    if (spec.clone === "promotable") setNvpair(cib, clone, "meta_attributes", cloneId, "promotable", "true");
+    clone.children.push(prim);
+    resources.children.push(clone);
+    where = ` in ${spec.clone} '${cloneId}'`;
   } else {
     resources.children.push(prim);
   }

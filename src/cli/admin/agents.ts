@@ -20,9 +20,18 @@ export function agentPaths(): AgentPaths {
   return { ocfRaPath: env ? env.split(":").filter(Boolean) : [OWN_AGENTS, "/usr/lib/ocf/resource.d"], ocfRoot: "/usr/lib/ocf", lsbDir: "/etc/init.d" };
 }
 
-/** Refuse agents that are not installed (systemd units and fence agents are not checked). */
+const SYSTEMD_DIRS = ["/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
+
+/** Refuse agents that are not installed on this host (`--force` skips this, for CIBs meant for other hosts). */
 export function checkAgent(agent: AgentSpec): void {
   const paths = agentPaths();
+  if (agent.class === "systemd" || agent.class === "service") {
+    const unit = /\.(service|socket|timer|target|mount)$/.test(agent.type) ? agent.type : `${agent.type}.service`;
+    const found = SYSTEMD_DIRS.some((d) => existsSync(join(d, unit))) || (agent.class === "service" && existsSync(join(paths.lsbDir, agent.type)));
+    if (!found) throw new EditError(`unknown agent '${agentText(agent)}': no unit ${unit} in ${SYSTEMD_DIRS.join(", ")}${agent.class === "service" ? ` and no ${join(paths.lsbDir, agent.type)}` : ""}`);
+  } else if (agent.class === "stonith") {
+    if (!existsSync(join("/usr/sbin", agent.type))) throw new EditError(`unknown agent '${agentText(agent)}': no fence agent /usr/sbin/${agent.type}`);
+  }
   if (agent.class === "ocf") {
     if (!locateOcf({ id: "check", class: "ocf", provider: agent.provider, type: agent.type }, paths))
       throw new EditError(`unknown agent '${agentText(agent)}': no ${agent.provider}/${agent.type} in ${paths.ocfRaPath.join(", ")}`);

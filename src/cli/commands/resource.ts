@@ -15,8 +15,10 @@ export const summary = "create, change, move and inspect resources";
 const USAGE = `usage: pacer resource COMMAND ...
 
   create ID CLASS:[PROVIDER:]TYPE [name=value...] [op NAME name=value...]... [meta name=value...]
-         [--group GROUP] [--disabled] [--no-default-ops]
-                          new primitive; operations not given come from the agent's meta-data
+         [--group GROUP | --clone | --promotable] [--disabled] [--no-default-ops]
+                          new primitive (in ID-clone with --clone/--promotable); operations
+                          not given come from the agent's meta-data; --force skips the
+                          check that the agent is installed here
   update ID [name=value|name=...] [op NAME name=value...]...
                           change instance attributes (name= removes one) and operations
   meta ID name=value|name=...      set or remove meta attributes (any resource)
@@ -72,16 +74,19 @@ async function prepare(args: string[], opts: CommonOptions): Promise<Prepared> {
       const group = takeOption(rest, "--group");
       const disabled = takeFlag(rest, "--disabled");
       const noDefaults = takeFlag(rest, "--no-default-ops");
+      const clone = takeFlag(rest, "--clone");
+      const promotable = takeFlag(rest, "--promotable");
+      if ((clone || promotable) && group !== undefined) throw new CliError(`${what}: --group and --clone/--promotable do not go together (clone the group instead)`, 2);
       const [id, agentText, ...words] = rest;
       if (id === undefined || agentText === undefined) throw new CliError(`${what}: expected ID and CLASS:[PROVIDER:]TYPE`, 2);
       const agent = edit.parseAgent(agentText);
-      checkAgent(agent);
+      if (!opts.force) checkAgent(agent);
       const { params, ops, meta } = parseOps(words, what);
       for (const op of ops) if (op.attrs.interval === undefined) op.attrs.interval = op.name === "monitor" ? "60s" : "0s";
       const allOps = noDefaults ? ops : [...ops, ...(await defaultOps(agent, ops))];
       const metaValues = defined(keyValues(meta, "meta attribute"), "meta attribute");
       if (disabled) metaValues["target-role"] = "Stopped";
-      const spec: edit.CreateSpec = { id, agent, params: defined(keyValues(params, "instance attribute"), "instance attribute"), meta: metaValues, ops: allOps, ...(group ? { group } : {}) };
+      const spec: edit.CreateSpec = { id, agent, params: defined(keyValues(params, "instance attribute"), "instance attribute"), meta: metaValues, ops: allOps, ...(group ? { group } : {}), ...(clone || promotable ? { clone: promotable ? "promotable" : "clone" } : {}) };
       return { kind: "edit", apply: (cib) => edit.createResource(cib, spec) };
     }
     case "update": {
