@@ -78,7 +78,18 @@ function initPid(name: string): number {
 
 /** Run a shell command inside the container's namespaces (all of them). */
 function inside(name: string, script: string): string {
-  return execFileSync("nsenter", ["-t", String(initPid(name)), "-a", "sh", "-c", script], { encoding: "utf8", timeout: 20_000 });
+  try {
+    return execFileSync("nsenter", ["-t", String(initPid(name)), "-a", "sh", "-c", script], { encoding: "utf8", timeout: 20_000 });
+  } catch (err) {
+    // Say why the container is gone: its command's last words.
+    let console = "";
+    try {
+      console = readFileSync(`/run/pacer/nscontainer/${name}/console.log`, "utf8").slice(-2000);
+    } catch {
+      console = "(no console.log)";
+    }
+    throw new Error(`${(err as Error).message}\ncontainer ${name} console:\n${console}`);
+  }
 }
 
 /** The same without blocking this process (needed when this process must answer). */

@@ -49,7 +49,18 @@ function agent(action: string, name: string, params: Record<string, string>): Pr
 
 function inside(name: string, script: string): string {
   const pid = readFileSync(`/run/pacer/nscontainer/${name}/init`, "utf8").split(" ")[0];
-  return execFileSync("nsenter", ["-t", pid, "-a", "sh", "-c", script], { encoding: "utf8", timeout: 20_000 });
+  try {
+    return execFileSync("nsenter", ["-t", pid, "-a", "sh", "-c", script], { encoding: "utf8", timeout: 20_000 });
+  } catch (err) {
+    // Say why the container is gone: its command's last words.
+    let console = "";
+    try {
+      console = readFileSync(`/run/pacer/nscontainer/${name}/console.log`, "utf8").slice(-2000);
+    } catch {
+      console = "(no console.log)";
+    }
+    throw new Error(`${(err as Error).message}\ncontainer ${name} console:\n${console}`);
+  }
 }
 
 function resultOf(client: RemoteClient, callId: number, timeoutMs = 20_000): Promise<OpResult> {
