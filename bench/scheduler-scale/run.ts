@@ -17,7 +17,7 @@ import { generateCib, type Scenario, type Spec, type State } from "./generate.js
 const here = dirname(fileURLToPath(import.meta.url));
 const PACER = join(here, "..", "..", "src", "cli", "main.js");
 
-interface Run { seconds: number; rssMiB: number; ok: boolean; timedOut: boolean; output: string }
+interface Run { seconds: number; cpuSeconds: number; rssMiB: number; ok: boolean; timedOut: boolean; output: string }
 
 function parseArgs(argv: string[]) {
   const opt = {
@@ -49,14 +49,15 @@ function parseArgs(argv: string[]) {
   return opt;
 }
 
-/** Run a command under GNU time for wall time and max RSS. */
+/** Run a command under GNU time for wall time, CPU time (user + system: on a shared machine
+ *  it is the steadier figure) and max RSS. */
 function timed(cmd: string[], timeoutSec: number): Run {
-  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", "timeout", String(timeoutSec), ...cmd], {
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %M %U %S", "timeout", String(timeoutSec), ...cmd], {
     encoding: "utf8", maxBuffer: 1 << 30, env: { ...process.env, LC_ALL: "C" },
   });
   const lines = (r.stderr ?? "").trim().split("\n");
-  const [sec, kb] = (lines.pop() ?? "0 0").split(" ").map(Number);
-  return { seconds: sec, rssMiB: Math.round(kb / 1024), ok: r.status === 0, timedOut: r.status === 124, output: (r.stdout ?? "") + lines.join("\n") };
+  const [sec, kb, user, sys] = (lines.pop() ?? "0 0 0 0").split(" ").map(Number);
+  return { seconds: sec, cpuSeconds: user + sys, rssMiB: Math.round(kb / 1024), ok: r.status === 0, timedOut: r.status === 124, output: (r.stdout ?? "") + lines.join("\n") };
 }
 
 /** The Transition Summary section of a -S output. */
@@ -69,7 +70,7 @@ function cell(r: Run | undefined): string {
   if (!r) return "—";
   if (r.timedOut) return "timeout";
   if (!r.ok) return "error";
-  return `${r.seconds.toFixed(2)} s ${r.rssMiB} MiB`;
+  return `${r.seconds.toFixed(2)} s (cpu ${r.cpuSeconds.toFixed(2)}) ${r.rssMiB} MiB`;
 }
 
 function main(): void {
@@ -82,8 +83,8 @@ function main(): void {
     const sizes = scenario === "guests" ? opt.guestSizes : opt.sizes;
     for (const n of nodes) for (const size of sizes) for (const state of opt.states) specs.push({ scenario, nodes: n, size, state });
   }
-  console.log(`| scenario | nodes | size | state | KB | pacer -S | crm_simulate ${opt.crmScheduleOnly ? "-R" : "-S"} | time ratio | RSS ratio | summaries agree |`);
-  console.log(`|---|---|---|---|---|---|---|---|---|---|`);
+  console.log(`| scenario | nodes | size | state | KB | pacer -S | crm_simulate ${opt.crmScheduleOnly ? "-R" : "-S"} | time ratio | cpu ratio | RSS ratio | summaries agree |`);
+  console.log(`|---|---|---|---|---|---|---|---|---|---|---|`);
   for (const spec of specs) {
     const file = join(dir, `${spec.scenario}-${spec.nodes}-${spec.size}-${spec.state}.xml`);
     writeFileSync(file, generateCib(spec));
@@ -92,9 +93,10 @@ function main(): void {
     const crm = opt.crm ? timed(["crm_simulate", "-x", file, opt.crmScheduleOnly ? "-R" : "-S"], opt.timeout) : undefined;
     const both = pacer.ok && crm?.ok;
     const ratio = both ? `${(crm!.seconds / Math.max(pacer.seconds, 0.01)).toFixed(1)}×` : crm?.timedOut && pacer.ok ? `> ${(opt.timeout / Math.max(pacer.seconds, 0.01)).toFixed(0)}×` : "—";
+    const cpu = both ? `${(crm!.cpuSeconds / Math.max(pacer.cpuSeconds, 0.01)).toFixed(1)}×` : "—";
     const rss = both ? `${(crm!.rssMiB / Math.max(pacer.rssMiB, 1)).toFixed(1)}×` : "—";
     const agree = both ? (transitionSummary(pacer.output) === transitionSummary(crm!.output) ? "yes" : "NO") : "—";
-    console.log(`| ${spec.scenario} | ${spec.nodes} | ${spec.size}${spec.scenario === "guests" ? " guests" : ""} | ${spec.state} | ${kb} | ${cell(pacer)} | ${cell(crm)} | ${ratio} | ${rss} | ${agree} |`);
+    console.log(`| ${spec.scenario} | ${spec.nodes} | ${spec.size}${spec.scenario === "guests" ? " guests" : ""} | ${spec.state} | ${kb} | ${cell(pacer)} | ${cell(crm)} | ${ratio} | ${cpu} | ${rss} | ${agree} |`);
     if (!pacer.ok && !pacer.timedOut) console.error(`pacer failed on ${file}:\n${pacer.output.split("\n").slice(-5).join("\n")}`);
     if (!opt.keep) rmSync(file);
   }
