@@ -13,7 +13,7 @@ import { Ord, Role, type Action, type Resource, type WorkingSet } from "./types.
 export function buildGraph(ws: WorkingSet): TransitionGraph {
   const synapses: Synapse[] = [];
   const dumped = new Set<Action>();
-  const linkDumped = new WeakSet<object>();
+  const linkDumped = new Set<object>();
   const graphActions = new Map<Action, GraphAction>();
   const toGraph = (a: Action): GraphAction => {
     let g = graphActions.get(a);
@@ -99,7 +99,7 @@ function canChange(flags: number): boolean {
   return (flags & ~(Ord.impliesFirstPrinted | Ord.impliesThenPrinted | Ord.optional)) !== 0;
 }
 
-function shouldAddInput(a: Action, input: { action: Action; flags: number }, dumped: Set<Action>, linkDumped: WeakSet<object>): boolean {
+function shouldAddInput(a: Action, input: { action: Action; flags: number }, dumped: Set<Action>, linkDumped: Set<object>): boolean {
   if (linkDumped.has(input)) return true;
   const ia = input.action;
   if (input.flags === Ord.none) return false;

@@ -50,11 +50,52 @@ export function orderActions(first: Action, then: Action, flags: number): boolea
   if (first === then) return false;
   const linked = linkedFlags(first);
   if (((linked.flags.get(then) ?? 0) & flags) !== 0) return false;
+  linked.flags.set(then, (linked.flags.get(then) ?? 0) | flags);
+  if (batch) {
+    addTo(batch.after, first, { action: then, flags });
+    addTo(batch.before, then, { action: first, flags });
+    return true;
+  }
   first.after.unshift({ action: then, flags });
   then.before.unshift({ action: first, flags });
-  linked.flags.set(then, (linked.flags.get(then) ?? 0) | flags);
   linked.length++;
   return true;
+}
+
+/** Links made while applyOrderings runs, per action, oldest first. Each link goes in front of
+ *  the lists (newest first), and an unshift per link is quadratic on actions with thousands
+ *  of links (every start on a guest waits for every container's probes): they are collected
+ *  here and put in front once at the end. Nothing reads the link lists during that phase. */
+interface LinkBatch {
+  after: Map<Action, Link[]>;
+  before: Map<Action, Link[]>;
+}
+type Link = Action["after"][number];
+let batch: LinkBatch | undefined;
+
+function addTo(pending: Map<Action, Link[]>, a: Action, link: Link): void {
+  const list = pending.get(a);
+  if (list) list.push(link);
+  else pending.set(a, [link]);
+}
+
+/** Put `links` (oldest first) in front of `list`, newest first, as one unshift each would. */
+function prependNewestFirst(list: Link[], links: Link[]): void {
+  const old = list.splice(0, list.length);
+  for (let i = links.length - 1; i >= 0; i--) list.push(links[i]);
+  for (const l of old) list.push(l);
+}
+
+function withLinkBatch(fn: () => void): void {
+  const b: LinkBatch = { after: new Map(), before: new Map() };
+  batch = b;
+  try {
+    fn();
+  } finally {
+    batch = undefined;
+    for (const [a, links] of b.after) prependNewestFirst(a.after, links);
+    for (const [a, links] of b.before) prependNewestFirst(a.before, links);
+  }
 }
 
 /** For an action's `after` list: the union of the flags of its links to each action, for
@@ -151,6 +192,10 @@ export function applyOrderings(ws: WorkingSet): void {
     const o = list[i];
     if (o.flags !== Ord.none) migrationEquivalents(ws, o);
   }
+  withLinkBatch(() => linkPending(ws));
+}
+
+function linkPending(ws: WorkingSet): void {
   for (const o of pending(ws)) {
     if (o.firstRsc) {
       orderFirst(ws, o.firstRsc, o);
