@@ -3,7 +3,7 @@
 // primitive, for which an implicit connection resource is created. Either node exists only
 // while its connection runs; its online state is therefore decided during the history unpack,
 // once the connection's (and container's) state is known.
-import type { ResourceDef } from "../cib/model.js";
+import type { LrmResourceDef, ResourceDef } from "../cib/model.js";
 import { CibError } from "../cib/errors.js";
 import { element, type XmlElement } from "../cib/xml.js";
 import { evaluateNvsets } from "../cib/nvset.js";
@@ -143,6 +143,42 @@ function connectionDef(container: Resource, name: string): ResourceDef {
   ]);
   const el = element("primitive", { id: name, class: "ocf", provider: "pacemaker", type: "remote" }, [meta, inst, ops]);
   return { kind: "primitive", id: name, el, agentClass: "ocf", provider: "pacemaker", type: "remote", children: [] };
+}
+
+/** A connection found only in the history: its node exists (going down) until it is stopped. */
+export function orphanConnection(ws: WorkingSet, rsc: Resource): void {
+  let node = ws.nodeByName.get(rsc.id);
+  if (!node) {
+    node = newRemoteNode(ws, rsc.id, "remote");
+    ws.nodes.push(node);
+    ws.nodeById.set(node.id, node);
+    ws.nodeByName.set(node.uname, node);
+    ws.nodes.sort((a, b) => naturalCompare(a.uname, b.uname));
+  }
+  if (node.kind === "cluster") return;
+  rsc.remoteNode = node;
+  node.remoteRsc = rsc;
+  node.unclean = isTrue(ws.options.get("startup-fencing") ?? "true") && ws.stonithEnabled;
+  node.unseen = true;
+  node.shutdown = true;
+}
+
+/** Orphans whose history names a container (`container` attribute) live in it; an orphaned
+ *  connection with a container is a guest's. */
+export function mapOrphanFillers(ws: WorkingSet, lrms: LrmResourceDef[]): void {
+  for (const lrm of lrms) {
+    if (lrm.container === undefined) continue;
+    const container = ws.rscById.get(lrm.container);
+    const rsc = ws.rscById.get(lrm.id);
+    if (!container || !rsc || !rsc.orphan || rsc.container) continue;
+    rsc.container = container;
+    container.fillers.push(rsc);
+    if (rsc.remoteNode) {
+      rsc.remoteNode.kind = "guest";
+      rsc.remoteNode.attrs.set("#kind", "container");
+      rsc.remoteNode.unclean = false;
+    }
+  }
 }
 
 /** An instance attribute of a connection resource (reconnect_interval, server, port). */

@@ -11,7 +11,7 @@ import { clearFailcount, customAction, stopAction } from "./actions.js";
 import { newOrdering } from "./ordering.js";
 import { newResource, onFailFor, applyMeta, targetRole, newCloneInstance } from "./unpack-resources.js";
 import { parseInterval } from "../cib/duration.js";
-import { connectionParam, determineRemoteOnline, remoteHistoryReady, unpackRemoteAttrs } from "./remote-nodes.js";
+import { isConnectionDef, mapOrphanFillers, orphanConnection, connectionParam, determineRemoteOnline, remoteHistoryReady, unpackRemoteAttrs } from "./remote-nodes.js";
 import { OnFail, Ord, Role, type Node, type Resource, type WorkingSet } from "./types.js";
 
 const EXEC_PENDING = -1;
@@ -55,6 +55,7 @@ export function unpackHistory(ws: WorkingSet): HistoryState {
       unpackRemoteAttrs(node, st.transient);
     }
     for (const lrm of st.resources) unpackLrmResource(ws, state, node, lrm);
+    mapOrphanFillers(ws, st.resources);
     unpacked.add(st);
   };
   const remotePass = (all: boolean): boolean => {
@@ -135,6 +136,7 @@ function orphanFor(ws: WorkingSet, lrm: LrmResourceDef): Resource {
   rsc.provisional = false;
   if (!ws.stopOrphans) rsc.managed = false;
   else resourceLocation(ws, rsc, null, -INFINITY, "__orphan_do_not_run__");
+  if (isConnectionDef(def)) orphanConnection(ws, rsc);
   return rsc;
 }
 
