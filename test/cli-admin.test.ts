@@ -178,6 +178,11 @@ test("resource move, ban, clear: crm_resource's constraint ids", () => {
   refused(f, /node 'node9' is not a cluster node \(known: node1, node2\)/, "resource", "move", "web", "node9");
   ok("resource", "clear", "web", "-f", f);
   assert.deepEqual(JSON.parse(ok("constraint", "list", "-f", f, "--json")).constraints, []);
+  // Without a node: away from where it runs now (web runs on node1).
+  assert.match(ok("plan", "resource", "move", "web", "-f", f), /\* Move\s+web\s+\( node1 -> node2 \)/);
+  assert.match(ok("resource", "move", "web", "-f", f), /'web' will move away from node1 \(constraint cli-ban-web-on-node1;/);
+  assert.match(ok("plan", "resource", "clear", "web", "-f", f), /^Change: removed cli-ban-web-on-node1 \(not committed\)/);
+  refused(f, /'db' runs on no node: give the NODE to move it to/, "resource", "move", "db");
   pacemakerAccepts(f);
 });
 

@@ -25,7 +25,8 @@ const USAGE = `usage: pacer resource COMMAND ...
   delete ID               remove the resource and the constraints naming it
   enable ID | disable ID  remove target-role / set target-role=Stopped
   restart ID [--timeout SEC]       stop, wait until stopped, start again (pacerd only)
-  move ID NODE            prefer NODE (constraint cli-prefer-ID)
+  move ID [NODE]          prefer NODE (constraint cli-prefer-ID); without NODE, ban the
+                          node it runs on now (cli-ban-ID-on-NODE)
   ban ID NODE             keep off NODE (constraint cli-ban-ID-on-NODE)
   clear ID [NODE]         remove move/ban constraints
   cleanup [ID] [--node N] forget failures: failed history and fail counts (re-probe)
@@ -114,7 +115,20 @@ async function prepare(args: string[], opts: CommonOptions): Promise<Prepared> {
     }
     case "move":
     case "ban": {
-      const [id, node] = expectArgs(rest, ["ID", "NODE"], what);
+      const [id, node] = expectArgs(rest, ["ID", "NODE"], what, sub === "move" ? 1 : 0);
+      if (node === undefined) {
+        // crm_resource --move without a node: ban the one node it runs on now.
+        return {
+          kind: "edit",
+          apply: (cib) => {
+            edit.findResource(cib, id);
+            const here = resourceStates(cib).find((s) => s.id === id)?.nodes ?? [];
+            if (here.length !== 1) throw new EditError(`'${id}' runs on ${here.length ? here.join(", ") : "no node"}: give the NODE to move it to`);
+            const r = edit.banResource(cib, id, here[0], [here[0]]);
+            return { ...r, message: `'${id}' will move away from ${here[0]} (constraint cli-ban-${id}-on-${here[0]}; 'pacer resource clear ${id}' removes it)` };
+          },
+        };
+      }
       const fn = sub === "move" ? edit.moveResource : edit.banResource;
       return { kind: "edit", apply: (cib) => fn(cib, id, node, opts.force ? [node, ...knownNodes(cib).map((n) => n.name)] : knownNodes(cib).map((n) => n.name)) };
     }
