@@ -24,9 +24,23 @@ function leavesOf(r: Resource): Resource[] {
   return r.children.length ? r.children.flatMap(leavesOf) : [r];
 }
 
+/** Clone instances in instance-number order (`:2` before `:10`), as Pacemaker sorts them;
+ *  ids without a number keep string order. */
+function byInstanceNumber(a: Resource, b: Resource): number {
+  const na = instanceNumber(a.id);
+  const nb = instanceNumber(b.id);
+  if (na !== undefined && nb !== undefined && na !== nb) return na - nb;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function instanceNumber(id: string): number | undefined {
+  const m = /:(\d+)$/.exec(id);
+  return m ? Number(m[1]) : undefined;
+}
+
 function probeResource(ws: WorkingSet, rsc: Resource, node: Node): boolean {
   if (rsc.kind === "clone") {
-    rsc.children.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    rsc.children.sort(byInstanceNumber);
     if (rsc.children.length === 0) return false;
     if (rsc.clone!.unique) {
       let any = false;
