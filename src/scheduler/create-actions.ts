@@ -1,6 +1,7 @@
 // Phase 8: actions. For each resource: the steps from its current role to its next role on
 // the assigned node (stop/start, recovery of failures, moves), probes where its state is
 // unknown, recurring monitors; group pseudo-actions bracket their members' actions.
+import { createNotifyPseudoActions, orderNotifications } from "./notifications.js";
 import { Ord, Role, type Action, type Node, type Resource, type WorkingSet } from "./types.js";
 import { customAction, findActions, findActionsExact, opKey, setReason, startAction, stopAction } from "./actions.js";
 import { newOrdering, orderActions } from "./ordering.js";
@@ -156,13 +157,15 @@ function createCloneActions(ws: WorkingSet, rsc: Resource): void {
     if (st.starting) starting = true;
     if (st.stopping) stopping = true;
   }
-  pseudoAction(ws, rsc, "start", !starting, true);
+  const start = pseudoAction(ws, rsc, "start", !starting, true);
   const started = pseudoAction(ws, rsc, "running", !starting, false);
   started.priority = INFINITY;
   started.runnable = active || starting;
-  pseudoAction(ws, rsc, "stop", !stopping, true);
+  createNotifyPseudoActions(ws, rsc, start, started);
+  const stop = pseudoAction(ws, rsc, "stop", !stopping, true);
   const stopped = pseudoAction(ws, rsc, "stopped", !stopping, true);
   stopped.priority = INFINITY;
+  createNotifyPseudoActions(ws, rsc, stop, stopped);
   if (rsc.clone!.promotable) {
     let promoting = false;
     let demoting = false;
@@ -173,13 +176,16 @@ function createCloneActions(ws: WorkingSet, rsc: Resource): void {
         if (a.task === "demote") demoting = true;
       }
     }
-    pseudoAction(ws, rsc, "promote", !promoting, true);
+    const promote = pseudoAction(ws, rsc, "promote", !promoting, true);
     const promoted = pseudoAction(ws, rsc, "promoted", !promoting, true);
     promoted.priority = INFINITY;
-    pseudoAction(ws, rsc, "demote", !demoting, true);
+    createNotifyPseudoActions(ws, rsc, promote, promoted);
+    const demote = pseudoAction(ws, rsc, "demote", !demoting, true);
     const demoted = pseudoAction(ws, rsc, "demoted", !demoting, true);
     demoted.priority = INFINITY;
+    createNotifyPseudoActions(ws, rsc, demote, demoted);
   }
+  orderNotifications(rsc);
 }
 
 function createActions(ws: WorkingSet, rsc: Resource): void {

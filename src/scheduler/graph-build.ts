@@ -156,7 +156,7 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
     }
   }
   if (rsc && rsc.cloneName !== undefined) {
-    g.operationKey = `${rsc.cloneName}_${a.cancelOf ?? a.task}_${a.interval}`;
+    g.operationKey = a.task === "notify" ? rsc.cloneName + a.key.slice(rsc.id.length) : `${rsc.cloneName}_${a.cancelOf ?? a.task}_${a.interval}`;
     g.internalOperationKey = a.key;
   }
   if (rsc && rsc.kind === "primitive") {

@@ -266,7 +266,8 @@ interface Flags {
 
 function actionFlags(a: Action, node: Node | undefined): Flags {
   if (a.rsc && a.rsc.kind === "group") return groupActionFlags(a, node);
-  if (a.rsc && a.rsc.kind === "clone") return cloneActionFlags(a, node);
+  // Notification pseudo-actions have no per-instance counterpart to summarise.
+  if (a.rsc && a.rsc.kind === "clone" && a.task !== "notify" && a.task !== "notified") return cloneActionFlags(a, node);
   return { optional: a.optional, runnable: a.runnable, pseudo: a.pseudo };
 }
 

@@ -19,6 +19,7 @@ import { blockColocatedStarts, createInternalOrderings, createProbes, createReso
 import { applyOrderings, orderProbes, updateAction } from "./ordering.js";
 import { transitionSummaryLines } from "./transition-summary.js";
 import { applyTickets } from "./tickets.js";
+import { createInstanceNotifications } from "./notifications.js";
 import { buildGraph } from "./graph-build.js";
 import { handleConfigChanges } from "./config-changes.js";
 import { nodeActionLines, scheduleFencingAndShutdowns } from "./node-actions.js";
@@ -112,6 +113,7 @@ export function schedule(model: CibModel, now: number, options: ScheduleOptions 
   blockColocatedStarts(ws, update);
   orderProbes(ws);
   for (const a of [...ws.actions].reverse()) updateAction(ws, a);
+  createInstanceNotifications(ws);
   ws.fenceLines = nodeActionLines(ws);
   const summaryLines = transitionSummaryLines(ws);
   const graph = buildGraph(ws);

@@ -1,0 +1,207 @@
+// Clone notifications (meta notify=true): every state change of a clone's instances is
+// bracketed by "pre" and "post" notifications sent to the instances, so that an agent can
+// react to its peers' starts, stops, promotions and demotions.
+//
+// Two steps, as in Pacemaker 2.1.5:
+//  1. with the clone's own pseudo-actions (createNotifyPseudoActions): for each of
+//     start/stop (and promote/demote when promotable) four pseudo-actions
+//       CLONE_pre_notify_TASK → CLONE_confirmed-pre_notify_TASK → CLONE_TASK
+//       CLONE_COMPLETE → CLONE_post_notify_COMPLETE → CLONE_confirmed-post_notify_COMPLETE
+//     whose optionality follows the clone action they bracket (so the ordering fix-point
+//     decides whether they happen);
+//  2. after the fix-point (createInstanceNotifications): what each instance does is known,
+//     so the notification data (who is active, starting, stopping, ...) is gathered and a
+//     `notify` op is created for each instance that must hear about a required change.
+import { INFINITY } from "../cib/score.js";
+import { customAction } from "./actions.js";
+import { orderActions } from "./ordering.js";
+import { Ord, Role, type Action, type Node, type Resource, type WorkingSet } from "./types.js";
+
+/** The four pseudo-actions around one clone task. */
+interface NotifyBracket {
+  task: string;
+  action: Action;
+  pre: Action;
+  preDone: Action;
+  post: Action;
+  postDone: Action;
+}
+
+const brackets = new WeakMap<Resource, NotifyBracket[]>();
+
+function notifyPseudo(ws: WorkingSet, clone: Resource, like: Action, kind: "pre" | "confirmed-pre" | "post" | "confirmed-post", operation: string): Action {
+  const keyTask = kind.endsWith("pre") ? operation : like.task;
+  const task = kind.startsWith("confirmed") ? "notified" : "notify";
+  const a = customAction(ws, clone, `${clone.id}_${kind}_notify_${keyTask}_0`, task, null, like.optional, { pseudo: true });
+  a.pseudo = true;
+  a.runnable = true;
+  a.meta.set("notify_type", kind.endsWith("pre") ? "pre" : "post");
+  a.meta.set("notify_operation", operation);
+  a.meta.set("notify_key_type", kind);
+  a.meta.set("notify_key_operation", keyTask);
+  return a;
+}
+
+/** Step 1, once per clone task (right after the clone's TASK and COMPLETE pseudo-actions, so
+ *  that action ids follow Pacemaker's creation order): the four notification pseudo-actions. */
+export function createNotifyPseudoActions(ws: WorkingSet, clone: Resource, action: Action, done: Action): void {
+  if (!clone.clone?.notify) return;
+  const task = action.task;
+  const pre = notifyPseudo(ws, clone, action, "pre", task);
+  const preDone = notifyPseudo(ws, clone, action, "confirmed-pre", task);
+  orderActions(pre, preDone, Ord.optional);
+  orderActions(preDone, action, Ord.optional);
+  const post = notifyPseudo(ws, clone, done, "post", task);
+  const postDone = notifyPseudo(ws, clone, done, "confirmed-post", task);
+  post.priority = INFINITY;
+  postDone.priority = INFINITY;
+  orderActions(done, post, Ord.impliesThen);
+  orderActions(post, postDone, Ord.impliesThen);
+  orderActions(preDone, post, Ord.optional);
+  const list = brackets.get(clone) ?? [];
+  list.push({ task, action, pre, preDone, post, postDone });
+  brackets.set(clone, list);
+}
+
+/** Step 1, after all of a clone's tasks: one change is fully announced before the next one
+ *  is (demote, stop, start, promote). */
+export function orderNotifications(clone: Resource): void {
+  const list = brackets.get(clone);
+  if (!list) return;
+  const by = (t: string) => list.find((b) => b.task === t);
+  const sequence: [string, string][] = [["stop", "start"], ["demote", "stop"], ["demote", "promote"], ["start", "promote"]];
+  for (const [first, then] of sequence) {
+    const f = by(first);
+    const t = by(then);
+    if (f && t) orderActions(f.postDone, t.pre, Ord.optional);
+  }
+}
+
+/** One instance in one of the notification lists, with the node it is (or will be) on. */
+interface Entry {
+  rsc: Resource;
+  node?: Node;
+}
+
+interface NotifyData {
+  active: Entry[];
+  inactive: Entry[];
+  start: Entry[];
+  stop: Entry[];
+  promote: Entry[];
+  demote: Entry[];
+  promoted: Entry[];
+  unpromoted: Entry[];
+}
+
+function leaves(rsc: Resource): Resource[] {
+  return rsc.kind === "primitive" ? [rsc] : rsc.children.flatMap(leaves);
+}
+
+function collect(clone: Resource): NotifyData {
+  const d: NotifyData = { active: [], inactive: [], start: [], stop: [], promote: [], demote: [], promoted: [], unpromoted: [] };
+  for (const leaf of clone.children.flatMap(leaves)) {
+    const current = leaf.runningOn[0];
+    if (leaf.role > Role.Stopped && current) d.active.push({ rsc: leaf, node: current });
+    else d.inactive.push({ rsc: leaf });
+    if (leaf.role === Role.Promoted && current) d.promoted.push({ rsc: leaf, node: current });
+    if (leaf.role === Role.Unpromoted && current) d.unpromoted.push({ rsc: leaf, node: current });
+    for (const a of leaf.actions) {
+      if (a.optional || !a.node) continue;
+      // A stop on an unclean node is listed even though fencing, not the agent, performs it.
+      if (!a.runnable && !(a.task === "stop" && a.node.unclean)) continue;
+      if (a.interval !== 0) continue;
+      const list = a.task === "start" ? d.start : a.task === "stop" ? d.stop : a.task === "promote" ? d.promote : a.task === "demote" ? d.demote : undefined;
+      list?.push({ rsc: leaf, node: a.node });
+    }
+  }
+  const cmp = (x: Entry, y: Entry) => (x.rsc.id < y.rsc.id ? -1 : x.rsc.id > y.rsc.id ? 1 : cmpStr(x.node?.uname, y.node?.uname));
+  for (const list of Object.values(d) as Entry[][]) list.sort(cmp);
+  return d;
+}
+
+function cmpStr(a: string | undefined, b: string | undefined): number {
+  const x = a ?? "";
+  const y = b ?? "";
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Pacemaker passes an empty list as a single space. */
+function words(list: string[]): string {
+  return list.length ? list.join(" ") : " ";
+}
+
+/** The CRM_meta_notify_* lists (without the CRM_meta_ prefix), shared by every notification. */
+function notifyKeys(ws: WorkingSet, clone: Resource, d: NotifyData): Map<string, string> {
+  const m = new Map<string, string>();
+  const rscs = (l: Entry[]) => words(l.map((e) => e.rsc.id));
+  const unames = (l: Entry[]) => words(l.map((e) => e.node?.uname ?? "").filter((u) => u !== ""));
+  const pairs: [string, Entry[]][] = [
+    ["active", d.active],
+    ["start", d.start],
+    ["stop", d.stop],
+    ["demote", d.demote],
+    ["promote", d.promote],
+    ["promoted", d.promoted],
+    ["master", d.promoted],
+    ["unpromoted", d.unpromoted],
+    ["slave", d.unpromoted],
+  ];
+  for (const [name, list] of pairs) {
+    m.set(`notify_${name}_resource`, rscs(list));
+    m.set(`notify_${name}_uname`, unames(list));
+  }
+  m.set("notify_inactive_resource", rscs(d.inactive));
+  m.set("notify_all_uname", words(ws.nodes.map((n) => n.uname).sort()));
+  const available = [...clone.allowed].filter(([n, score]) => score >= 0 && n.online).map(([n]) => n.uname);
+  m.set("notify_available_uname", words(available.sort()));
+  return m;
+}
+
+/** Step 2 (after the ordering fix-point): the per-instance notify ops. */
+export function createInstanceNotifications(ws: WorkingSet): void {
+  for (const rsc of ws.rscById.values()) {
+    const list = brackets.get(rsc);
+    if (!list) continue;
+    const data = collect(rsc);
+    const keys = notifyKeys(ws, rsc, data);
+    for (const b of list) notifyInstances(ws, rsc, b, data, keys);
+  }
+}
+
+function notifyInstances(ws: WorkingSet, clone: Resource, b: NotifyBracket, d: NotifyData, keys: Map<string, string>): void {
+  const instances = clone.children.flatMap(leaves);
+  for (const leaf of instances) {
+    for (const a of leaf.actions) if (a.task === b.task && a.interval === 0) for (const [k, v] of keys) a.meta.set(k, v);
+  }
+  if (b.task === "start" && d.start.length === 0) return;
+  if (b.task === "promote" && d.promote.length === 0) return;
+  if (b.task === "demote" && d.demote.length === 0) return;
+  for (const leaf of instances) {
+    const stop = leaf.actions.find((a) => a.task === "stop" && a.interval === 0 && !a.optional);
+    const start = leaf.actions.find((a) => a.task === "start" && a.interval === 0 && !a.optional);
+    const current = leaf.runningOn[0];
+    if (leaf.role > Role.Stopped && current && !(b.task === "start" && stop)) {
+      instanceNotify(ws, leaf, current, b, "pre", keys);
+    }
+    const next = leaf.assigned;
+    if (next && leaf.nextRole > Role.Stopped && !(b.task === "stop" && stop) && !(start && !start.runnable)) {
+      instanceNotify(ws, leaf, next, b, "post", keys);
+    }
+  }
+}
+
+function instanceNotify(ws: WorkingSet, leaf: Resource, node: Node, b: NotifyBracket, type: "pre" | "post", keys: Map<string, string>): void {
+  const op = type === "pre" ? b.pre : b.post;
+  const done = type === "pre" ? b.preDone : b.postDone;
+  if (op.optional || !op.runnable || !node.online) return;
+  const a = customAction(ws, leaf, `${leaf.id}_${type}_notify_${b.task}_0`, "notify", node, false);
+  for (const [k, v] of keys) a.meta.set(k, v);
+  a.meta.set("notify_type", type);
+  a.meta.set("notify_operation", b.task);
+  a.meta.set("notify_key_type", type);
+  a.meta.set("notify_key_operation", op.meta.get("notify_key_operation")!);
+  if (type === "post") a.priority = INFINITY;
+  orderActions(op, a, Ord.optional);
+  orderActions(a, done, Ord.optional);
+}
