@@ -181,7 +181,11 @@ function notifyInstances(ws: WorkingSet, clone: Resource, b: NotifyBracket, d: N
     const stop = leaf.actions.find((a) => a.task === "stop" && a.interval === 0 && !a.optional);
     const start = leaf.actions.find((a) => a.task === "start" && a.interval === 0 && !a.optional);
     const current = leaf.runningOn[0];
-    if (leaf.role > Role.Stopped && current && !(b.task === "start" && stop)) {
+    if (b.task === "promote") {
+      // Promotions come after the starts: instances started in this transition hear of them.
+      const next = leaf.assigned;
+      if (next && leaf.nextRole > Role.Stopped && !(start && !start.runnable)) instanceNotify(ws, leaf, next, b, "pre", keys);
+    } else if (leaf.role > Role.Stopped && current && !(b.task === "start" && stop)) {
       instanceNotify(ws, leaf, current, b, "pre", keys);
     }
     const next = leaf.assigned;
