@@ -208,4 +208,10 @@ function instanceNotify(ws: WorkingSet, leaf: Resource, node: Node, b: NotifyBra
   if (type === "post") a.priority = INFINITY;
   orderActions(op, a, Ord.optional);
   orderActions(a, done, Ord.optional);
+  if (type === "post") {
+    // The instance's recurring monitors resume once the change is fully announced.
+    for (const mon of leaf.actions) {
+      if (mon.task === "monitor" && mon.interval > 0 && !mon.optional && mon.node === node) orderActions(done, mon, Ord.optional);
+    }
+  }
 }
