@@ -77,7 +77,9 @@ function probeResource(ws: WorkingSet, rsc: Resource, node: Node): boolean {
   probe.meta.set("op_target_rc", "7");
   let flags: number = Ord.optional;
   if (!probe.runnable && rsc.runningOn.length === 0) flags |= Ord.runnableLeft;
-  newOrdering(ws, { action: probe, rsc }, { rsc, task: "start" }, flags);
+  // A clone instance's probe gates the clone's start (what the graph shows as its input).
+  const gate = topOf(rsc).kind === "clone" ? topOf(rsc) : rsc;
+  newOrdering(ws, { action: probe, rsc }, { rsc: gate, task: "start" }, flags);
   newOrdering(ws, { action: probe, rsc }, { rsc: topOf(rsc), task: "reload-agent" }, Ord.optional);
   return true;
 }
