@@ -334,7 +334,19 @@ export class Executor extends EventEmitter<ExecutorEvents> implements ExecutorAp
     if (!op) return;
     rsc.running = op;
     op.state = "running";
-    void this.run(rsc, op);
+    this.run(rsc, op).catch((err: unknown) => {
+      // A bug here must not take the daemon down or wedge the resource's queue.
+      this.log.error(`Internal error running ${rsc.spec.id}_${op.action}_${op.intervalMs}: ${err instanceof Error ? err.stack : String(err)}`);
+      if (rsc.running === op) rsc.running = undefined;
+      if (!op.cancelled) {
+        try {
+          this.emitResult(rsc, op, { rc: OcfRc.UNKNOWN_ERROR, status: ExecStatus.ERROR, exitReason: `internal error: ${err instanceof Error ? err.message : String(err)}`, runTime: 0, execTimeMs: 0, queueTimeMs: 0 });
+        } catch {
+          // a listener failed again; already logged once
+        }
+      }
+      this.pump(rsc);
+    });
   }
 
   private async run(rsc: Resource, op: Op): Promise<void> {

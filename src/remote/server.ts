@@ -201,6 +201,14 @@ export class RemoteServer extends EventEmitter<RemoteServerEvents> {
   }
 
   private sendResult(r: OpResult): void {
+    try {
+      this.deliverResult(r);
+    } catch (err) {
+      this.log.error(`Cannot send the result of ${r.rscId}_${r.action}_${r.intervalMs} (call ${r.callId}): ${(err as Error).message}`);
+    }
+  }
+
+  private deliverResult(r: OpResult): void {
     const msg = resultToNotify(r);
     if (r.notifyOriginOnly && r.origin !== undefined) {
       this.clients.get(r.origin)?.conn.send(msg);
