@@ -2,6 +2,8 @@
 // (file, arguments, environment, and how to read its exit status), or an immediate result
 // when the agent cannot run at all (missing, unsupported class, systemd absent).
 import { accessSync, constants, existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ExecStatus, OcfRc } from "./codes.js";
 import { prepareOcf } from "./ocf.js";
 import { prepareLsb } from "./lsb.js";
@@ -26,8 +28,18 @@ export interface AgentPaths {
   systemdRunning?: () => boolean;
 }
 
+// pacer's own agents (agents/ocf in the checkout or package; dist/src/executor → root) come
+// before the system's, so provider "pacer" always means the agent shipped with this pacer.
+// PACER_OCF_RA_PATH replaces the whole list (see agents/README.md).
+const OWN_AGENTS = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "agents", "ocf");
+
+export function ocfSearchPath(env: NodeJS.ProcessEnv = process.env): string[] {
+  const fromEnv = env.PACER_OCF_RA_PATH?.split(":").filter((d) => d !== "");
+  return fromEnv && fromEnv.length > 0 ? fromEnv : [OWN_AGENTS, "/usr/lib/ocf/resource.d"];
+}
+
 export const defaultPaths: AgentPaths = {
-  ocfRaPath: ["/usr/lib/ocf/resource.d"],
+  ocfRaPath: ocfSearchPath(),
   ocfRoot: "/usr/lib/ocf",
   lsbDir: "/etc/init.d",
 };

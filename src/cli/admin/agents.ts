@@ -1,23 +1,18 @@
 // Agents the CLI may name in `resource create`: OCF agents under pacer's own agents/ocf and
-// /usr/lib/ocf/resource.d (or $PACER_OCF_PATH), LSB scripts in /etc/init.d. The agent's
+// /usr/lib/ocf/resource.d (or $PACER_OCF_RA_PATH), LSB scripts in /etc/init.d. The agent's
 // meta-data gives pcs-style default operations (monitor at the advertised interval, start
 // and stop with the advertised timeouts).
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { agentMetadata } from "../../executor/metadata.js";
 import { locateOcf } from "../../executor/ocf.js";
-import type { AgentPaths } from "../../executor/agent.js";
+import { defaultPaths, type AgentPaths } from "../../executor/agent.js";
 import { parseXml } from "../../cib/xml.js";
 import { EditError } from "../../cib/edit/tree.js";
 import { agentText, type AgentSpec, type OpSpec } from "../../cib/edit/resources.js";
 
-// dist/src/cli/admin → the repository root, where agents/ocf lives.
-const OWN_AGENTS = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..", "agents", "ocf");
-
 export function agentPaths(): AgentPaths {
-  const env = process.env.PACER_OCF_PATH;
-  return { ocfRaPath: env ? env.split(":").filter(Boolean) : [OWN_AGENTS, "/usr/lib/ocf/resource.d"], ocfRoot: "/usr/lib/ocf", lsbDir: "/etc/init.d" };
+  return defaultPaths;
 }
 
 const SYSTEMD_DIRS = ["/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
