@@ -12,6 +12,7 @@ import { clearFailcount, customAction, opKey, setReason, stopAction } from "./ac
 import { newOrdering } from "./ordering.js";
 import { canRunResources } from "./unpack-nodes.js";
 import { findOp } from "./unpack-resources.js";
+import { activeSpan, sortByCallId } from "./op-history.js";
 import { failCount } from "./unpack-history.js";
 
 export function handleConfigChanges(ws: WorkingSet): void {
@@ -35,36 +36,6 @@ function topOf(r: Resource): Resource {
   return t;
 }
 
-function sortedOps(lrm: LrmResourceDef): LrmOpDef[] {
-  return lrm.ops
-    .map((o, i) => ({ o, i }))
-    .sort((a, b) => {
-      const ca = a.o.callId;
-      const cb = b.o.callId;
-      if (ca === cb) return a.i - b.i;
-      if (ca < 0) return 1;
-      if (cb < 0) return -1;
-      return ca - cb;
-    })
-    .map((x) => x.o);
-}
-
-function activeIndexes(ops: LrmOpDef[]): { start: number; stop: number } {
-  let start = -1;
-  let stop = -1;
-  let impliedMonitor = -1;
-  let impliedClone = -1;
-  ops.forEach((op, i) => {
-    if (op.operation === "stop" && op.opStatus === 0) stop = i;
-    else if (op.operation === "start" || op.operation === "migrate_from") start = i;
-    else if (impliedMonitor <= stop && op.operation === "monitor") {
-      if (op.rcCode === 0 || op.rcCode === 8) impliedMonitor = i;
-    } else if (op.operation === "promote" || op.operation === "demote") impliedClone = i;
-  });
-  if (start === -1) start = impliedClone !== -1 ? impliedClone : impliedMonitor;
-  return { start, stop };
-}
-
 function agentChanged(rsc: Resource, lrm: LrmResourceDef): boolean {
   return (lrm.agentClass !== undefined && lrm.agentClass !== rsc.agentClass) || (lrm.type !== undefined && lrm.type !== rsc.type) || (rsc.agentClass === "ocf" && lrm.provider !== undefined && lrm.provider !== rsc.provider);
 }
@@ -84,8 +55,8 @@ function checkActionsFor(ws: WorkingSet, lrm: LrmResourceDef, rsc: Resource, nod
     rsc.startPending = true;
     deleteRsc(ws, rsc, node);
   }
-  const ops = sortedOps(lrm);
-  const { start, stop } = activeIndexes(ops);
+  const ops = sortByCallId(lrm.ops);
+  const { start, stop } = activeSpan(ops);
   ops.forEach((op, offset) => {
     if (start < stop) return;
     if (offset < start) return;

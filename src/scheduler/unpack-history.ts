@@ -12,6 +12,7 @@ import { newOrdering } from "./ordering.js";
 import { newResource, onFailFor, applyMeta, targetRole, newCloneInstance } from "./unpack-resources.js";
 import { parseInterval } from "../cib/duration.js";
 import { isConnectionDef, mapOrphanFillers, orphanConnection, connectionParam, determineRemoteOnline, remoteHistoryReady, unpackRemoteAttrs } from "./remote-nodes.js";
+import { byCallId, sortByCallId, activeSpan } from "./op-history.js";
 import { OnFail, Ord, Role, type Node, type Resource, type WorkingSet } from "./types.js";
 
 const EXEC_PENDING = -1;
@@ -238,15 +239,6 @@ function unpackLrmResource(ws: WorkingSet, state: HistoryState, node: Node, lrm:
   processRscState(ws, rsc, node, ctx.onFail);
 
   if (rsc.role < savedRole) rsc.role = savedRole;
-}
-
-function byCallId(a: LrmOpDef, b: LrmOpDef): number {
-  const ca = a.callId;
-  const cb = b.callId;
-  if (ca === cb) return 0;
-  if (ca < 0) return 1;
-  if (cb < 0) return -1;
-  return ca - cb;
 }
 
 interface OpCtx {
@@ -586,29 +578,8 @@ function addRunning(ws: WorkingSet, rsc: Resource, node: Node): void {
  *  successful monitor that proves the resource running) and not followed by a stop. Each
  *  becomes an optional action, so the scheduler knows it need not be started again. */
 function recordActiveRecurring(ws: WorkingSet, rsc: Resource, node: Node, allOps: LrmOpDef[]): void {
-  const ops = allOps
-    .map((o, i) => ({ o, i }))
-    .sort((a, b) => {
-      const ca = a.o.callId;
-      const cb = b.o.callId;
-      if (ca === cb) return a.i - b.i;
-      if (ca < 0) return 1;
-      if (cb < 0) return -1;
-      return ca - cb;
-    })
-    .map((x) => x.o);
-  let start = -1;
-  let stop = -1;
-  let impliedMonitor = -1;
-  let impliedClone = -1;
-  ops.forEach((op, i) => {
-    if (op.operation === "stop" && op.opStatus === 0) stop = i;
-    else if (op.operation === "start" || op.operation === "migrate_from") start = i;
-    else if (impliedMonitor <= stop && op.operation === "monitor") {
-      if (op.rcCode === 0 || op.rcCode === 8) impliedMonitor = i;
-    } else if (op.operation === "promote" || op.operation === "demote") impliedClone = i;
-  });
-  if (start === -1) start = impliedClone !== -1 ? impliedClone : impliedMonitor;
+  const ops = sortByCallId(allOps);
+  const { start, stop } = activeSpan(ops);
   ops.forEach((op, i) => {
     if (!node.online) return;
     if (start < stop && i <= stop) return;
