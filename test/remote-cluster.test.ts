@@ -11,7 +11,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, openSync, rea
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseXml, walk, type XmlElement } from "../src/cib/xml.js";
-import { lookupUser } from "../src/executor/alert.js";
+import { lookupUser } from "../src/executor/accounts.js";
 import { Netns, netnsSkipReason } from "./helpers/netns.js";
 import { sleep } from "./helpers/wait.js";
 

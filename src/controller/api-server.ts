@@ -5,7 +5,7 @@
 import { chmod, chown, mkdir, rm } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
-import { readFileSync } from "node:fs";
+import { groupId } from "../executor/accounts.js";
 import { MAX_LINE_BYTES, type ApiError, type ApiRequest, type ApiResponse } from "./api-protocol.js";
 
 export type ApiHandler = (args: Record<string, unknown>) => Promise<unknown> | unknown;
@@ -103,14 +103,3 @@ export class ApiServer {
   }
 }
 
-function groupId(name: string): number | undefined {
-  try {
-    for (const line of readFileSync("/etc/group", "utf8").split("\n")) {
-      const f = line.split(":");
-      if (f[0] === name) return Number(f[2]);
-    }
-  } catch {
-    // no group database: the socket stays root-only (mode 0660, group root)
-  }
-  return undefined;
-}

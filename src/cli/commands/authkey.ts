@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { CliError } from "../errors.js";
-import { lookupUser } from "../../executor/alert.js";
+import { groupId, lookupUser } from "../../executor/accounts.js";
 import { MAX_PSK_BYTES } from "../../remote/psk.js";
 
 
@@ -16,18 +16,6 @@ $PCMK_authkey_location, else /etc/pacemaker/authkey) with mode 0640, owned by
 hacluster:haclient when run as root. Copy the same file to every node and remote node.`;
 
 export const summary = "generate the TLS pre-shared key for remote nodes";
-
-function groupId(name: string): number | undefined {
-  try {
-    for (const line of readFileSync("/etc/group", "utf8").split("\n")) {
-      const f = line.split(":");
-      if (f[0] === name) return Number(f[2]);
-    }
-  } catch {
-    // no group database
-  }
-  return undefined;
-}
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
