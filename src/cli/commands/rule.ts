@@ -4,6 +4,7 @@
 // date expression, any rule can be checked: node attribute expressions are evaluated against a
 // node of the CIB (--node) and/or attributes given on the command line (--attr).
 import { readFileSync } from "node:fs";
+import { optionWords } from "../options.js";
 import { CliError } from "../errors.js";
 import { buildIdIndex, resolveRef } from "../../cib/id-index.js";
 import { parseIsoDate } from "../../cib/iso8601.js";
@@ -42,20 +43,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { check: false, rules: [], attrs: [] };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
-    let inline: string | undefined;
-    const eq = arg.indexOf("=");
-    if (arg.startsWith("--") && eq > 0) {
-      inline = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined) throw new CliError(`rule: option ${arg} needs a value\n${USAGE}`, EXIT.usage);
-      return v;
-    };
+  for (const { name: arg, raw, value } of optionWords(argv, (name) => new CliError(`rule: option ${name} needs a value\n${USAGE}`, EXIT.usage))) {
     switch (arg) {
       case "-c":
       case "--check":
@@ -95,7 +83,7 @@ function parseArgs(argv: string[]): Args {
         a.rules = ["--help"];
         return a;
       default:
-        throw new CliError(`rule: unknown option '${argv[i]}'\n${USAGE}`, EXIT.usage);
+        throw new CliError(`rule: unknown option '${raw}'\n${USAGE}`, EXIT.usage);
     }
   }
   return a;

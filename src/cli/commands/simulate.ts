@@ -1,6 +1,7 @@
 // `pacer simulate`: crm_simulate's twin. Reads a CIB, runs the scheduler on it and prints
 // what crm_simulate prints: the summary (-S), the allocation scores (-s); -G saves the graph.
 import { readFileSync, writeFileSync } from "node:fs";
+import { optionWords } from "../options.js";
 import { CliError } from "../errors.js";
 import { simulate } from "../simulate/run.js";
 import { parseIsoDate } from "../../cib/iso8601.js";
@@ -31,20 +32,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const a: Args = { simulate: false, scores: false };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
-    let inline: string | undefined;
-    const eq = arg.indexOf("=");
-    if (arg.startsWith("--") && eq > 0) {
-      inline = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined) throw new CliError(`option ${arg} needs a value\n${USAGE}`, 2);
-      return v;
-    };
+  for (const { name: arg, raw, value } of optionWords(argv, (name) => new CliError(`option ${name} needs a value\n${USAGE}`, 2))) {
     switch (arg) {
       case "-x":
       case "--xml-file":
@@ -75,7 +63,7 @@ function parseArgs(argv: string[]): Args {
         process.exit(0);
         break;
       default:
-        throw new CliError(`unknown option '${argv[i]}'\n${USAGE}`, 2);
+        throw new CliError(`unknown option '${raw}'\n${USAGE}`, 2);
     }
   }
   return a;
