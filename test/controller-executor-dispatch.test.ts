@@ -148,7 +148,10 @@ test("a recurring op started again replaces the running one and reports its firs
   const envfile = join(tree.stateDir, "env3");
   const agent = { class: "ocf", provider: PROVIDER, type: "envdump" };
   await dispatch.run(op("r1", "monitor", agent, { envfile, CRM_meta_interval: "100" }), "18:5:0:uuid");
-  const second = await Promise.race([dispatch.run(op("r1", "monitor", agent, { envfile, CRM_meta_interval: "100" }), "19:5:0:uuid"), sleep(3000).then(() => "hung")]);
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<string>((r) => (timer = setTimeout(() => r("hung"), 3000)));
+  const second = await Promise.race([dispatch.run(op("r1", "monitor", agent, { envfile, CRM_meta_interval: "100" }), "19:5:0:uuid"), hung]);
+  clearTimeout(timer);
   assert.notEqual(second, "hung");
   assert.equal(ex.recurring("r1")[0].ops.length, 1);
 });
