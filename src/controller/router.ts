@@ -15,8 +15,9 @@ import type { ExecutorApi } from "../executor/api.js";
 import { ExecStatus, OcfRc } from "../executor/codes.js";
 import type { GraphAction } from "../scheduler/graph/types.js";
 import type { ActionDispatcher, ActionOutcome, DispatchEvent } from "./action-dispatch.js";
-import type { ConnectionManager } from "./connections.js";
 import { isConnectionResource } from "./connection-target.js";
+import { ConnectionManager as Connections, type ConnectionManagerOptions } from "./connections.js";
+import { ExecutorDispatch, localOnlyDispatcher } from "./executor-dispatch.js";
 
 /** What the router needs of a node's dispatcher. */
 export type NodeDispatcher = Pick<ActionDispatcher, "run" | "on" | "off" | "close">;
@@ -26,9 +27,10 @@ export interface RouterOptions {
   localNode: string;
   /** The dispatcher over this host's Executor. */
   local: NodeDispatcher;
-  connections: ConnectionManager;
-  /** Makes the dispatcher for a node whose connection just came up. */
-  remoteDispatcher: (node: string, executor: ExecutorApi) => NodeDispatcher;
+  connections: Connections;
+  /** Makes the dispatcher for a node whose connection just came up (default: an
+   *  ExecutorDispatch over the connection). */
+  remoteDispatcher?: (node: string, executor: ExecutorApi) => NodeDispatcher;
   log?: (message: string) => void;
 }
 
@@ -104,7 +106,7 @@ export class Router extends EventEmitter<{ event: [DispatchEvent] }> implements 
   private attach(node: string, executor: ExecutorApi): void {
     if (this.closed) return;
     this.detach(node, "replaced by a new connection");
-    const dispatcher = this.options.remoteDispatcher(node, executor);
+    const dispatcher = this.options.remoteDispatcher ? this.options.remoteDispatcher(node, executor) : new ExecutorDispatch(executor, { node, log: this.log });
     dispatcher.on("event", this.forward);
     this.remotes.set(node, { dispatcher, inFlight: new Set() });
     this.log(`routing actions for ${node} through its connection`);
@@ -136,4 +138,21 @@ export class Router extends EventEmitter<{ event: [DispatchEvent] }> implements 
 /** An action that could not reach its node: not run, result unknown (op-status 8). */
 function notConnected(reason: string): ActionOutcome {
   return { callId: 0, rc: OcfRc.UNKNOWN_ERROR, opStatus: ExecStatus.NOT_CONNECTED, exitReason: reason, lastRcChange: 0, execTimeMs: 0, queueTimeMs: 0 };
+}
+
+export interface DefaultRouterOptions extends Pick<ConnectionManagerOptions, "authkeyPath" | "env"> {
+  localNode: string;
+  /** This host's executor (pacerd's local Executor). */
+  executor: ExecutorApi & { shutdown?(): void };
+  log?: (message: string) => void;
+}
+
+/** pacerd's dispatcher: the local Executor plus a connection manager for guests and remote nodes. */
+export function createRouter(o: DefaultRouterOptions): Router {
+  return new Router({
+    localNode: o.localNode,
+    local: localOnlyDispatcher(o.localNode, o.executor, o.log),
+    connections: new Connections({ authkeyPath: o.authkeyPath, env: o.env, log: o.log }),
+    log: o.log,
+  });
 }
