@@ -205,3 +205,10 @@ export function clearFailcount(ws: WorkingSet, rsc: Resource, node: Node, _reaso
   a.meta.set("op_no_wait", "true");
   return a;
 }
+
+/** The node a resource is taken to be active on (when several: the source of a partial
+ *  migration, else the first one). */
+export function activeNode(rsc: Resource): Node | undefined {
+  if (rsc.partialMigrationSource && rsc.runningOn.includes(rsc.partialMigrationSource)) return rsc.partialMigrationSource;
+  return rsc.runningOn[0];
+}

@@ -3,7 +3,7 @@
 // unknown, recurring monitors; group pseudo-actions bracket their members' actions.
 import { createNotifyPseudoActions, orderNotifications } from "./notifications.js";
 import { Ord, Role, type Action, type Node, type Resource, type WorkingSet } from "./types.js";
-import { customAction, findActions, findActionsExact, opKey, setReason, startAction, stopAction } from "./actions.js";
+import { activeNode, customAction, findActions, findActionsExact, opKey, setReason, startAction, stopAction } from "./actions.js";
 import { newOrdering, orderActions } from "./ordering.js";
 import { canRunResources } from "./unpack-nodes.js";
 import { newColocation } from "./constraints.js";
@@ -222,14 +222,24 @@ function createActions(ws: WorkingSet, rsc: Resource): void {
 function createPrimitiveActions(ws: WorkingSet, rsc: Resource): void {
   const chosen = rsc.assigned;
   if (rsc.nextRole === Role.Unknown) rsc.nextRole = chosen ? Role.Started : Role.Stopped;
-  const current = rsc.runningOn[0];
+  const current = activeNode(rsc);
   let needStop = false;
   let isMoving = false;
   let multiplyActive = false;
   const numActive = rsc.runningOn.length;
   const numClean = rsc.runningOn.filter((n) => !n.unclean).length;
-  if (rsc.requires === "fencing" ? numClean > 1 : numActive > 1) multiplyActive = true;
-  if (rsc.requires !== "fencing") multiplyActive = numActive > 1;
+  // A migration left half-done by an earlier transition: it goes on only towards the same
+  // target, from the same source; otherwise the resource is stopped on both ends.
+  let continuePartial = false;
+  for (const dangling of rsc.danglingMigrations) stopAction(ws, rsc, dangling, false);
+  if (rsc.partialMigrationSource && rsc.partialMigrationTarget && numActive === 2 && current === rsc.partialMigrationSource && chosen === rsc.partialMigrationTarget && canMigrate(rsc, current)) {
+    continuePartial = true;
+  } else if (rsc.partialMigrationSource || rsc.partialMigrationTarget) {
+    needStop = true;
+    rsc.partialMigrationSource = undefined;
+    rsc.partialMigrationTarget = undefined;
+  } else if (rsc.requires === "fencing" ? numClean > 1 : numActive > 1) multiplyActive = true;
+  if (!continuePartial && rsc.requires !== "fencing") multiplyActive = numActive > 1;
   if (multiplyActive) {
     if (rsc.recovery === "stop_start" || rsc.recovery === "stop_unexpected") needStop = true;
   }
@@ -276,9 +286,7 @@ function createPrimitiveActions(ws: WorkingSet, rsc: Resource): void {
     if (!step(role, next, chosen, false)) break;
     role = next;
   }
-  let allowMigrate = rsc.allowMigrate && !multiplyActive;
-  if (rsc.partialMigrationTarget && (!chosen || rsc.partialMigrationTarget !== chosen)) allowMigrate = false;
-  else if (!isMoving || !rsc.managed || rsc.failed || rsc.startPending || (current && current.unclean) || rsc.nextRole < Role.Started) allowMigrate = false;
+  const allowMigrate = continuePartial || (isMoving && !multiplyActive && !rsc.partialMigrationSource && canMigrate(rsc, current));
   if (rsc.blocked) {
     // no recurring monitors for blocked resources
   } else if (rsc.nextRole !== Role.Stopped || !rsc.managed) {
@@ -289,6 +297,10 @@ function createPrimitiveActions(ws: WorkingSet, rsc: Resource): void {
     recurringStopped(ws, rsc, null);
   }
   if (allowMigrate && current) createMigrationActions(ws, rsc, current);
+}
+
+function canMigrate(rsc: Resource, current: Node | undefined): boolean {
+  return rsc.allowMigrate && rsc.managed && !rsc.failed && !rsc.startPending && current !== undefined && !current.unclean && rsc.nextRole >= Role.Started;
 }
 
 const S = Role.Stopped;
@@ -425,7 +437,13 @@ function recurringStopped(ws: WorkingSet, rsc: Resource, node: Node | null): voi
 
 function stopRsc(ws: WorkingSet, rsc: Resource, optional: boolean): void {
   for (const node of rsc.runningOn) {
-    const stop = stopAction(ws, rsc, node, optional);
+    let required = !optional;
+    if (rsc.partialMigrationTarget) {
+      // The target of a migration that goes on keeps its copy; any other copy goes.
+      if (node === rsc.partialMigrationTarget && node === rsc.assigned) continue;
+      required = true;
+    }
+    const stop = stopAction(ws, rsc, node, !required);
     if (!rsc.assigned) setReason(stop, "node availability", true);
     if (!rsc.managed) stop.runnable = false;
   }

@@ -1,7 +1,7 @@
 // The "Transition Summary": one line per resource change (Start, Stop, Move, Recover,
 // Restart, ...) with crm_simulate's column widths, plus fencing lines for nodes.
 import { Role, ROLE_NAMES, type Action, type Node, type Resource, type WorkingSet } from "./types.js";
-import { findActions, opKey } from "./actions.js";
+import { activeNode, findActions, opKey } from "./actions.js";
 
 interface Item {
   change: string;
@@ -71,7 +71,7 @@ function collect(ws: WorkingSet, rsc: Resource, items: Item[]): void {
   const next = rsc.assigned ?? undefined;
   let current: Node | undefined;
   if (rsc.runningOn.length) {
-    current = rsc.runningOn[0];
+    current = activeNode(rsc);
     if (rsc.role === Role.Stopped) rsc.role = Role.Started;
   }
   if (!current && rsc.orphan) return;

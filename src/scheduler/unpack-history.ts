@@ -13,6 +13,7 @@ import { newResource, onFailFor, applyMeta, targetRole, newCloneInstance } from 
 import { parseInterval } from "../cib/duration.js";
 import { isConnectionDef, mapOrphanFillers, orphanConnection, connectionParam, determineRemoteOnline, remoteHistoryReady, unpackRemoteAttrs } from "./remote-nodes.js";
 import { byCallId, sortByCallId, activeSpan } from "./op-history.js";
+import { keepsRunningOnTarget, migrateFromFailed, migrateToFailed, migrateToPendingOnUnclean, migrateToSucceeded } from "./migration-history.js";
 import { OnFail, Ord, Role, type Node, type Resource, type WorkingSet } from "./types.js";
 
 const EXEC_PENDING = -1;
@@ -281,6 +282,8 @@ function unpackOp(ws: WorkingSet, state: HistoryState, rsc: Resource, node: Node
         if (rsc.role < Role.Started) rsc.role = Role.Started;
       } else if (task === "promote") {
         rsc.role = Role.Promoted;
+      } else if (task === "migrate_to" && node.unclean) {
+        migrateToPendingOnUnclean(ws, rsc, op);
       }
       if (rsc.pendingTask === undefined && (interval !== 0 || task !== "monitor")) {
         rsc.pendingTask = task;
@@ -383,8 +386,7 @@ function updateResourceState(ws: WorkingSet, rsc: Resource, node: Node, op: LrmO
     rsc.role = Role.Started;
     clear = true;
   } else if (task === "migrate_to") {
-    // The source keeps running until the migration completes (handled with migration support).
-    if (rsc.role < Role.Started) rsc.role = Role.Started;
+    migrateToSucceeded(ws, rsc, node, op, (r, n) => addRunning(ws, r, n));
   } else if (rsc.role < Role.Started) {
     rsc.role = Role.Started;
     clear = true;
@@ -432,6 +434,10 @@ function unpackFailure(ws: WorkingSet, rsc: Resource, node: Node, op: LrmOpDef, 
     // A failed stop leaves the resource where it was: it may still be active, and it must
     // not come back there.
     resourceLocation(ws, rsc, node, -INFINITY, "__stop_fail__");
+  } else if (task === "migrate_to") {
+    migrateToFailed(ws, rsc, node, op, (r, n) => addRunning(ws, r, n));
+  } else if (task === "migrate_from") {
+    migrateFromFailed(ws, rsc, node, op, (r, n) => addRunning(ws, r, n));
   } else if (task === "promote") {
     rsc.role = Role.Promoted;
   } else if (task === "demote") {
@@ -544,6 +550,7 @@ function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFa
         rsc.needsStop = true;
     }
   }
+  if (keepsRunningOnTarget(rsc, node)) rsc.role = Role.Started;
 }
 
 function addRunning(ws: WorkingSet, rsc: Resource, node: Node): void {
