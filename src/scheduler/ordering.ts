@@ -190,7 +190,7 @@ export function applyOrderings(ws: WorkingSet): void {
   const list = pending(ws);
   for (let i = 0; i < list.length; i++) {
     const o = list[i];
-    if (o.flags !== Ord.none) migrationEquivalents(ws, o);
+    if (o.flags & (Ord.optional | Ord.impliesThen)) migrationEquivalents(ws, o);
   }
   withLinkBatch(() => linkPending(ws));
 }

@@ -69,9 +69,14 @@ export function orderRemoteConnectionActions(ws: WorkingSet): void {
   }
 }
 
+/** Migrations travel over the connection that is there now, like stops (see routing.ts). */
+function orderingTask(action: Action): string {
+  return action.task === "migrate_to" || action.task === "migrate_from" ? "stop" : action.task;
+}
+
 function remoteOrdering(ws: WorkingSet, action: Action, node: Node, conn: Resource): void {
   const state = connectionState(node);
-  switch (action.task) {
+  switch (orderingTask(action)) {
     case "start":
     case "promote":
       startThen(ws, conn, action, state === "failed" ? Ord.impliesThen : Ord.none);
@@ -105,7 +110,7 @@ function migrating(conn: Resource): boolean {
 
 function containerOrdering(ws: WorkingSet, action: Action, node: Node, conn: Resource, container: Resource): void {
   if (container.failed) fenceRemoteNode(ws, node, "container failed");
-  switch (action.task) {
+  switch (orderingTask(action)) {
     case "start":
     case "promote":
       // A recovered container forces what runs in it to restart.
