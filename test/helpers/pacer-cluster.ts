@@ -15,7 +15,9 @@
 // - a temp directory: state dir (`stateDir`, the CIB is `cibFile`), API socket, authkey
 //   (made by `pacer authkey generate`), pacerd.log (both streams, kept across restarts);
 // - pacerd: `ip netns exec NS node dist/src/cli/pacerd.js --state-dir D --socket S
-//   --node-name node1`, environment PCMK_authkey_location=<authkey>.
+//   --node-name node1`, environment PCMK_authkey_location=<authkey>; then
+//   `pacer property set stonith-enabled=false` (no fencing device on one host; without it
+//   nothing starts — `keepStonith: true` skips it).
 // Containers are named `<tag>-<guest>` (nscontainer `name` param), so several clusters
 // (and other test files) never collide in the host-wide /run/pacer/nscontainer and
 // /run/netns. Host-side Dummy resources still write /run/Dummy-<id>.state on the real /run:
@@ -70,6 +72,12 @@ export function guestOnline(s: StatusJson, name: string): boolean {
 export interface ClusterOptions extends SandboxOptions, StartOptions {
   /** Do not start pacerd yet (call startPacerd()). */
   noPacerd?: boolean;
+  /**
+   * Leave the cluster option stonith-enabled at its default (true). By default start() sets
+   * it to false: a single host has no fencing device (guests are "fenced" by recovering
+   * their container), and with fencing enabled but no device nothing is ever started.
+   */
+  keepStonith?: boolean;
 }
 
 export interface GuestOptions {
@@ -94,6 +102,7 @@ export class PacerCluster {
     if (!options.noPacerd) {
       try {
         await cluster.startPacerd();
+        if (!options.keepStonith) await cluster.pacerOk("property", "set", "stonith-enabled=false");
       } catch (err) {
         await box.destroy();
         throw err;

@@ -7,6 +7,7 @@ export interface Command {
 import * as authkey from "./authkey.js";
 import * as cib from "./cib.js";
 import * as constraint from "./constraint.js";
+import * as demo from "./demo.js";
 import * as guest from "./guest.js";
 import * as node from "./node.js";
 import * as plan from "./plan.js";
@@ -30,4 +31,5 @@ export const commands: Record<string, Command> = {
   cib,
   authkey,
   rule,
+  demo,
 };
