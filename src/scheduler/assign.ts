@@ -6,6 +6,7 @@ import { Role, type Colocation, type Node, type Resource, type WorkingSet } from
 import { canRunResources } from "./unpack-nodes.js";
 import { resourceLocation } from "./location.js";
 import { groupColocated } from "./constraints.js";
+import { assignBundle, bundleColocationScore } from "./bundle-assign.js";
 
 export interface ScoreLog {
   lines: string[];
@@ -27,11 +28,11 @@ export function assignAll(ws: WorkingSet, log: ScoreLog): void {
 
 /** Once its connection is placed, a remote node will be up (and need not be fenced just for
  *  being unseen), or it is going away. */
-function connectionAssigned(conn: Resource): void {
+export function connectionAssigned(conn: Resource): void {
   const node = conn.remoteNode!;
   if (conn.assigned && conn.nextRole !== Role.Stopped) {
     node.online = true;
-    node.weight = 0;
+    if (!node.bundleReplica) node.weight = 0;
     if (node.unseen && !conn.failed) node.unclean = false;
   } else {
     node.shutdown = true;
@@ -153,12 +154,13 @@ function banInsufficientCapacity(ws: WorkingSet, rsc: Resource): void {
 export function assign(ws: WorkingSet, rsc: Resource, prefer: Node | null, log: ScoreLog): Node | null {
   if (rsc.kind === "group") return assignGroup(ws, rsc, prefer, log);
   if (rsc.kind === "clone") return assignClone(ws, rsc, prefer, log);
+  if (rsc.kind === "bundle") return assignBundle(ws, rsc, prefer, log);
   return assignPrimitive(ws, rsc, prefer, log);
 }
 
 // ---- clones ----
 
-function showScoresTree(log: ScoreLog, fn: string, rsc: Resource): void {
+export function showScoresTree(log: ScoreLog, fn: string, rsc: Resource): void {
   if (rsc.orphan) return;
   showScores(log, fn, rsc);
   for (const c of rsc.children) showScoresTree(log, fn, c);
@@ -422,7 +424,15 @@ function mergeSortStable<T>(list: T[], cmp: (a: T, b: T) => number): T[] {
   return mergeSort(list, cmp);
 }
 
-function distribute(ws: WorkingSet, clone: Resource, max: number, perHostMax: number, log: ScoreLog): void {
+/** Spread a collective resource's instances over its allowed nodes as clone instances are
+ *  (bundles spread their containers so). */
+export function assignInstances(ws: WorkingSet, parent: Resource, instances: Resource[], max: number, perHostMax: number, log: ScoreLog): void {
+  parent.instanceCount = new Map();
+  const sorted = mergeSortStable(instances, (a, b) => compareInstances(parent, a, b));
+  distribute(ws, parent, max, perHostMax, log, sorted);
+}
+
+function distribute(ws: WorkingSet, clone: Resource, max: number, perHostMax: number, log: ScoreLog, instances: Resource[] = clone.children): void {
   let allocated = 0;
   let availableNodes = 0;
   const nodes = [...clone.allowed.keys()];
@@ -433,7 +443,7 @@ function distribute(ws: WorkingSet, clone: Resource, max: number, perHostMax: nu
   const allColoc = max < availableNodes;
   let loopMax = availableNodes ? Math.floor(max / availableNodes) : 0;
   if (loopMax < 1) loopMax = 1;
-  for (const child of clone.children) {
+  for (const child of instances) {
     if (allocated >= max) break;
     const cur = instanceCurrent(child);
     if (cur.count === 0 || !child.provisional || leavesOf(child).some((l) => l.failed)) continue;
@@ -443,7 +453,7 @@ function distribute(ws: WorkingSet, clone: Resource, max: number, perHostMax: nu
     if (w !== undefined && (clone.instanceCount!.get(node) ?? 0) >= loopMax) continue;
     if (assignInstance(ws, clone, child, node, allColoc, perHostMax, log)) allocated++;
   }
-  for (const child of clone.children) {
+  for (const child of instances) {
     if (!child.provisional) continue;
     if (allocated >= max) {
       resourceLocation(ws, child, null, -INFINITY, "clone:limit_reached");
@@ -527,7 +537,11 @@ function colocationPrimaryMember(primary: Resource, c: Colocation): Resource[] {
   return primary.children;
 }
 
-function applyColocationScore(dependent: Resource, primary: Resource, c: Colocation): void {
+function applyColocationScore(ws: WorkingSet, dependent: Resource, primary: Resource, c: Colocation): void {
+  if (primary.kind === "bundle") {
+    bundleColocationScore(ws, dependent, primary, c, (d, p, cc) => applyColocationScore(ws, d, p, cc));
+    return;
+  }
   if (primary.kind === "clone") {
     if (primary.provisional) return;
     if (c.score >= INFINITY) {
@@ -540,7 +554,7 @@ function applyColocationScore(dependent: Resource, primary: Resource, c: Colocat
       for (const n of [...dependent.allowed.keys()]) if (!affected.has(n)) dependent.allowed.set(n, -INFINITY);
       return;
     }
-    for (const inst of primary.children) applyColocationScore(dependent, inst, c);
+    for (const inst of primary.children) applyColocationScore(ws, dependent, inst, c);
     return;
   }
   for (const p of colocationPrimaryMember(primary, c)) {
@@ -663,7 +677,7 @@ function assignPrimitive(ws: WorkingSet, rsc: Resource, prefer: Node | null, log
     let archive: Map<Node, number> | undefined;
     if (c.dependentRole >= Role.Promoted || (c.score < 0 && c.score > -INFINITY)) archive = new Map(rsc.allowed);
     assign(ws, c.primary, null, log);
-    applyColocationScore(rsc, c.primary, c);
+    applyColocationScore(ws, rsc, c.primary, c);
     if (archive && !anyNodeAvailable(rsc.allowed)) rsc.allowed = archive;
   }
   for (const c of [...rsc.withThis]) {

@@ -32,7 +32,7 @@ export function deleteRsc(ws: WorkingSet, rsc: Resource, node: Node): void {
 
 function topOf(r: Resource): Resource {
   let t = r;
-  while (t.parent) t = t.parent;
+  while (t.parent && t.parent.kind !== "bundle") t = t.parent;
   return t;
 }
 

@@ -9,6 +9,7 @@ import { canRunResources } from "./unpack-nodes.js";
 import { newColocation } from "./constraints.js";
 import { containerConstraints } from "./containers.js";
 import { INFINITY } from "../cib/score.js";
+import { bundleInternalOrderings, createBundleActions, probeBundle } from "./bundle-actions.js";
 
 export function createProbes(ws: WorkingSet): void {
   for (const node of ws.nodes) {
@@ -40,6 +41,7 @@ function instanceNumber(id: string): number | undefined {
 }
 
 function probeResource(ws: WorkingSet, rsc: Resource, node: Node): boolean {
+  if (rsc.kind === "bundle") return probeBundle(ws, rsc, node, (r, n) => probeResource(ws, r, n));
   if (rsc.kind === "clone") {
     rsc.children.sort(byInstanceNumber);
     if (rsc.children.length === 0) return false;
@@ -68,6 +70,8 @@ function probeResource(ws: WorkingSet, rsc: Resource, node: Node): boolean {
   }
   if (rsc.knownOn.has(node)) return false;
   const allowedMode = rsc.discovery.get(node);
+  // A bundle's guest node is probed only for the replica's own instance.
+  if (node.bundleReplica && allowedMode !== "exclusive") return false;
   if (rsc.exclusiveDiscover && allowedMode !== "exclusive") return false;
   if (allowedMode === "never") return false;
   if (node.kind === "guest" && guestProbeUnneeded(ws, rsc, node)) return false;
@@ -104,7 +108,7 @@ function guestProbeUnneeded(ws: WorkingSet, rsc: Resource, node: Node): boolean 
 
 function topOf(r: Resource): Resource {
   let t = r;
-  while (t.parent) t = t.parent;
+  while (t.parent && t.parent.kind !== "bundle") t = t.parent;
   return t;
 }
 
@@ -191,6 +195,10 @@ function createCloneActions(ws: WorkingSet, rsc: Resource): void {
 }
 
 function createActions(ws: WorkingSet, rsc: Resource): void {
+  if (rsc.kind === "bundle") {
+    createBundleActions(ws, rsc, (r) => createActions(ws, r));
+    return;
+  }
   if (rsc.kind === "clone") {
     createCloneActions(ws, rsc);
     return;
@@ -543,6 +551,10 @@ function cloneInternal(ws: WorkingSet, rsc: Resource): void {
 }
 
 function internalFor(ws: WorkingSet, rsc: Resource): void {
+  if (rsc.kind === "bundle") {
+    bundleInternalOrderings(ws, rsc, (r) => internalFor(ws, r));
+    return;
+  }
   if (rsc.kind === "clone") {
     cloneInternal(ws, rsc);
     return;
@@ -663,7 +675,7 @@ function blockFrom(ws: WorkingSet, action: Action, update: (a: Action) => void):
   if (action.task !== "start" && action.task !== "promote") return;
   if (!action.rsc) return;
   let rsc = action.rsc;
-  while (rsc.parent) rsc = rsc.parent;
+  while (rsc.parent && rsc.parent.kind !== "bundle") rsc = rsc.parent;
   for (const child of rsc.children) {
     const start = child.actions.find((x) => x.task === "start");
     if (!start || start.runnable) return;

@@ -40,7 +40,7 @@ export function buildGraph(ws: WorkingSet): TransitionGraph {
     synapses.push(syn);
   };
   const addRsc = (r: Resource) => {
-    if (r.kind === "clone") {
+    if (r.kind === "clone" || r.kind === "bundle") {
       for (const c of r.children) addRsc(c);
       for (const a of [...r.actions].reverse()) add(a);
       return;

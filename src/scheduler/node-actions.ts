@@ -64,7 +64,7 @@ function leaves(r: Resource): Resource[] {
 
 function topOf(r: Resource): Resource {
   let t = r;
-  while (t.parent) t = t.parent;
+  while (t.parent && t.parent.kind !== "bundle") t = t.parent;
   return t;
 }
 

@@ -251,12 +251,16 @@ const EXPAND: Record<string, string> = { start: "running", stop: "stopped", prom
 
 /** For a collective resource, "first" means its completion pseudo-action (start → running). */
 function expandAction(a: Action): Action {
-  if (!a.rsc || a.rsc.kind === "primitive") return a;
-  const to = EXPAND[a.task];
+  if (!a.rsc || a.rsc.kind === "primitive" || a.interval > 0) return a;
+  const to = EXPAND[a.task] ?? (COMPLETIONS.has(a.task) ? a.task : undefined);
   if (!to) return a;
-  const found = a.rsc.actions.find((x) => x.key === opKey(a.rsc!.id, to));
+  // A clone with notifications is complete once the change is announced.
+  const key = a.rsc.clone?.notify ? `${a.rsc.id}_confirmed-post_notify_${to}_0` : opKey(a.rsc.id, to);
+  const found = a.rsc.actions.find((x) => x.key === key);
   return found ?? a;
 }
+
+const COMPLETIONS = new Set(["running", "stopped", "promoted", "demoted"]);
 
 interface Flags {
   optional: boolean;
@@ -268,15 +272,24 @@ function actionFlags(a: Action, node: Node | undefined): Flags {
   if (a.rsc && a.rsc.kind === "group") return groupActionFlags(a, node);
   // Notification pseudo-actions have no per-instance counterpart to summarise.
   if (a.rsc && a.rsc.kind === "clone" && a.task !== "notify" && a.task !== "notified") return cloneActionFlags(a, node);
+  if (a.rsc && a.rsc.kind === "bundle") return cloneActionFlags(a, node, bundleMembersFor(a.rsc, a.task));
   return { optional: a.optional, runnable: a.runnable, pseudo: a.pseudo };
 }
 
+/** What a bundle's action summarises: its containers' starts and stops, its instances'
+ *  promotions and demotions. */
+function bundleMembersFor(bundle: Resource, task: string): Resource[] {
+  const data = bundle.bundle!;
+  if (data.inner && /^(promote|promoted|demote|demoted|notify|notified)$/.test(task)) return data.inner.children;
+  return data.list.map((r) => r.container);
+}
+
 /** A clone's action is required if any instance's is, runnable if any instance's is. */
-function cloneActionFlags(a: Action, node: Node | undefined): Flags {
+function cloneActionFlags(a: Action, node: Node | undefined, members: Resource[] = a.rsc!.children): Flags {
   const flags: Flags = { optional: true, runnable: true, pseudo: true };
   const childTask = CHILD_TASK[a.task] ?? a.task;
   let anyRunnable = false;
-  for (const c of a.rsc!.children) {
+  for (const c of members) {
     const m = c.actions.find((x) => x.task === childTask && (c.children.length > 0 || !node || !x.node || x.node === node));
     if (!m) continue;
     const mf = actionFlags(m, node);
@@ -346,8 +359,10 @@ function snapshot(a: Action): string {
 /** Pacemaker's per-variant update: the action itself, and for a group each member's action. */
 function variantUpdate(dispatch: Resource, first: Action, then: Action, node: Node | undefined, flags: Flags, filter: Filter, type: number): void {
   nativeUpdate(first, then, flags, filter, type);
-  if (dispatch.kind === "clone" && then.rsc && then.rsc.kind === "clone") {
-    for (const c of then.rsc.children) {
+  const collective = (r: Resource) => r.kind === "clone" || r.kind === "bundle";
+  if (collective(dispatch) && then.rsc && collective(then.rsc)) {
+    const members = then.rsc.kind === "bundle" ? then.rsc.bundle!.list.map((r) => r.container) : then.rsc.children;
+    for (const c of members) {
       const ca = c.actions.find((x) => x.task === then.task && (!node || !x.node || x.node === node));
       if (!ca) continue;
       if (!actionFlags(ca, node).runnable) continue;

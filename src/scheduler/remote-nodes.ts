@@ -11,6 +11,7 @@ import { isTrue } from "../cib/model-parse.js";
 import type { IdIndex } from "../cib/id-index.js";
 import { INFINITY } from "../cib/score.js";
 import { naturalCompare } from "./natural-sort.js";
+import { bundleConfig, bundleNodeNames, bundleResourceIds } from "./bundle-unpack.js";
 import { Role, type Node, type NodeKind, type Resource, type WorkingSet } from "./types.js";
 
 export function isConnectionDef(def: ResourceDef): boolean {
@@ -65,8 +66,14 @@ function guestName(ws: WorkingSet, def: ResourceDef, index: IdIndex): string | u
  *  so that every resource's node table includes them). Names must be unique. */
 export function createRemoteNodes(ws: WorkingSet, index: IdIndex): void {
   const resourceIds = new Set<string>();
+  const bundleNodes: { name: string; def: ResourceDef }[] = [];
   const collect = (d: ResourceDef) => {
     resourceIds.add(d.id);
+    if (d.kind === "bundle") {
+      const cfg = bundleConfig(d);
+      for (const id of bundleResourceIds(cfg)) resourceIds.add(id);
+      for (const name of bundleNodeNames(cfg)) bundleNodes.push({ name, def: d });
+    }
     d.children.forEach(collect);
   };
   ws.model.resources.forEach(collect);
@@ -102,6 +109,19 @@ export function createRemoteNodes(ws: WorkingSet, index: IdIndex): void {
     } else add(newRemoteNode(ws, name, "guest"));
   };
   for (const def of ws.model.resources) visit(def, true);
+  // A bundle replica's guest node (named like its connection): only the replica's own
+  // instance may run there, so its weight stays -INFINITY for everything else.
+  for (const { name, def } of bundleNodes) {
+    const existing = ws.nodeByName.get(name);
+    if (existing && existing.kind !== "remote") throw new CibError(`bundle ${def.id}: the guest node of replica '${name}' has the name of another node`, def.el);
+    if (resourceIds.has(name)) throw new CibError(`bundle ${def.id}: the guest node of replica '${name}' has the name of a resource`, def.el);
+    const node = existing ?? newRemoteNode(ws, name, "guest");
+    node.kind = "guest";
+    node.attrs.set("#kind", "container");
+    node.weight = -INFINITY;
+    node.bundleReplica = true;
+    if (!existing) add(node);
+  }
   ws.nodes.sort((a, b) => naturalCompare(a.uname, b.uname));
 }
 
@@ -245,7 +265,7 @@ export function determineRemoteOnline(node: Node): void {
       node.requiresReset = true;
     }
   }
-  node.weight = node.online ? 0 : -INFINITY;
+  node.weight = node.online && !node.bundleReplica ? 0 : -INFINITY;
 }
 
 /** A guest or remote node's own status entry: seen, its transient attributes and flags. */

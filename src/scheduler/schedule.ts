@@ -10,6 +10,7 @@ import { unpackResources } from "./unpack-resources.js";
 import { unpackHistory } from "./unpack-history.js";
 import { setupContainers } from "./containers.js";
 import { createRemoteNodes, linkConnections } from "./remote-nodes.js";
+import { linkBundleNodes } from "./bundle-unpack.js";
 import { orderRemoteConnectionActions } from "./remote-ordering.js";
 import { clusterStatusLines, countsLine } from "./status-display.js";
 import { unpackColocations, unpackLocations, unpackOrders } from "./constraints.js";
@@ -74,6 +75,7 @@ export function unpack(model: CibModel, now: number): WorkingSet {
   unpackResources(ws, index);
   setupContainers(ws);
   linkConnections(ws);
+  linkBundleNodes(ws);
   unpackNodeStates(ws);
   const hist = unpackHistory(ws);
   historyByWs.set(ws, hist);

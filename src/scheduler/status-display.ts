@@ -100,6 +100,10 @@ function resourceLines(ws: WorkingSet, rsc: Resource, opts: DisplayOptions, dept
     cloneLines(ws, rsc, opts, depth, out);
     return;
   }
+  if (rsc.kind === "bundle") {
+    bundleLines(ws, rsc, opts, depth, out);
+    return;
+  }
   if (rsc.kind === "group") {
     const attrs: string[] = [];
     if (!rsc.managed) attrs.push("unmanaged");
@@ -109,6 +113,24 @@ function resourceLines(ws: WorkingSet, rsc: Resource, opts: DisplayOptions, dept
     if (members.length === 0) return;
     out.push(indent(depth) + `Resource Group: ${rsc.id}${attrs.length ? ` (${attrs.join(", ")})` : ""}:`);
     out.push(...members);
+  }
+}
+
+/** `Container bundle[ set]: ID [IMAGE]` and one line per replica. */
+function bundleLines(ws: WorkingSet, rsc: Resource, opts: DisplayOptions, depth: number, out: string[]): void {
+  const b = rsc.bundle!;
+  const desc = rsc.meta.get("description");
+  let header = `Container bundle${b.replicas > 1 ? " set" : ""}: ${rsc.id} [${b.image}]`;
+  if (rsc.unique) header += " (unique)";
+  if (desc !== undefined) header += ` (${desc})`;
+  if (!rsc.managed) header += " (unmanaged)";
+  out.push(indent(depth) + header + ":");
+  for (const r of b.list) {
+    const shownRsc = r.child ?? r.container;
+    let name = r.remote && r.child ? r.remote.id : r.container.id;
+    if (r.ipAddr !== undefined) name += ` (${r.ipAddr})`;
+    const node = r.container.runningOn.length === 1 ? r.container.runningOn[0] : undefined;
+    out.push(indent(depth + 1) + primitiveText(ws, shownRsc, opts, { name, node }));
   }
 }
 
@@ -200,7 +222,7 @@ function cloneLines(ws: WorkingSet, rsc: Resource, opts: DisplayOptions, depth: 
 
 function displayRole(rsc: Resource): Role {
   let top = rsc;
-  while (top.parent) top = top.parent;
+  while (top.parent && top.parent.kind !== "bundle") top = top.parent;
   if (rsc.role === Role.Started && top.clone?.promotable) return Role.Unpromoted;
   return rsc.role;
 }
@@ -214,16 +236,19 @@ const PENDING_STATE: Record<string, string> = {
   demote: "Demoting",
 };
 
-export function primitiveText(ws: WorkingSet, rsc: Resource, opts: DisplayOptions): string {
+/** One primitive's line. A bundle replica shows its instance (or container) under the
+ *  replica's name, on the node of its container: `shown` gives both. */
+export function primitiveText(ws: WorkingSet, rsc: Resource, opts: DisplayOptions, shown?: { name: string; node: Node | undefined }): string {
   const provider = rsc.agentClass === "ocf" ? rsc.provider : undefined;
   // Anonymous clone instances are shown by their configured id.
-  const name = rsc.unique ? rsc.id : rsc.def.id;
+  const name = shown ? shown.name : rsc.unique ? rsc.id : rsc.def.id;
   let s = `${name}\t(${rsc.agentClass ?? "unknown"}${provider !== undefined ? ":" + provider : ""}:${rsc.type ?? "unknown"}):\t`;
   const multiple = rsc.runningOn.length > 1;
   let node: Node | undefined = rsc.runningOn[0];
   if (!node && rsc.pendingNode && opts.showPending) node = rsc.pendingNode;
   if (!node && rsc.lockNode) node = rsc.lockNode;
   if (multiple) node = undefined;
+  if (shown) node = shown.node;
   if (rsc.orphan) s += " ORPHANED";
   const role = displayRole(rsc);
   if (rsc.failed) {

@@ -64,6 +64,11 @@ function first(list: Action[]): Action | undefined {
 }
 
 function collect(ws: WorkingSet, rsc: Resource, items: Item[]): void {
+  if (rsc.kind === "bundle") {
+    // Replica by replica: IP, container, connection, instance.
+    for (const r of rsc.bundle!.list) for (const m of [r.ip, r.container, r.remote, r.child]) if (m) collect(ws, m, items);
+    return;
+  }
   if (rsc.children.length) {
     for (const c of rsc.children) collect(ws, c, items);
     return;

@@ -62,6 +62,8 @@ export interface Node {
   remoteWasFenced?: boolean;
   /** Guest nodes: "fencing" means recovering the container (set when it must be recovered). */
   requiresReset?: boolean;
+  /** A bundle replica's guest node: nothing but the replica's own instance may run there. */
+  bundleReplica?: boolean;
 }
 
 export type Recovery = "stop_start" | "stop_only" | "block" | "stop_unexpected";
@@ -168,6 +170,32 @@ export interface Resource {
   promotionBanned?: boolean;
   /** Promotion order key of a promotable clone's instance. */
   sortIndex?: number;
+  /** For bundles: the container settings and the replicas (bundle-unpack.ts). */
+  bundle?: BundleData;
+}
+
+/** One replica of a bundle: its implicit resources (and guest node, with an inner primitive). */
+export interface BundleReplica {
+  index: number;
+  ipAddr?: string;
+  ip?: Resource;
+  container: Resource;
+  remote?: Resource;
+  /** The inner primitive's instance for this replica (`RSC:index`), placed on `node`. */
+  child?: Resource;
+  node?: Node;
+}
+
+export interface BundleData {
+  /** Container technology: the implicit container resource's agent (ocf:heartbeat:AGENT). */
+  agent: "docker" | "podman" | "rkt";
+  image: string;
+  replicas: number;
+  replicasPerHost: number;
+  promotedMax: number;
+  /** The implicit clone (`BUNDLE-clone`, or `BUNDLE-master` when promotable) of the inner primitive. */
+  inner?: Resource;
+  list: BundleReplica[];
 }
 
 export interface CloneSettings {

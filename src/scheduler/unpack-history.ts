@@ -9,6 +9,7 @@ import { fenceNode } from "./unpack-nodes.js";
 import { resourceLocation } from "./location.js";
 import { clearFailcount, customAction, stopAction } from "./actions.js";
 import { newOrdering } from "./ordering.js";
+import { replicaOnNode } from "./bundle-unpack.js";
 import { newResource, onFailFor, applyMeta, targetRole, newCloneInstance } from "./unpack-resources.js";
 import { parseInterval } from "../cib/duration.js";
 import { isConnectionDef, mapOrphanFillers, orphanConnection, connectionParam, determineRemoteOnline, remoteHistoryReady, unpackRemoteAttrs } from "./remote-nodes.js";
@@ -144,7 +145,7 @@ function orphanFor(ws: WorkingSet, lrm: LrmResourceDef): Resource {
 
 function topOfTree(r: Resource): Resource {
   let t = r;
-  while (t.parent) t = t.parent;
+  while (t.parent && t.parent.kind !== "bundle") t = t.parent;
   return t;
 }
 
@@ -216,7 +217,9 @@ function resourceForHistory(ws: WorkingSet, node: Node, lrmId: string): Resource
     return undefined;
   } else parent = topOfTree(rsc);
   if (parent && parent.kind === "clone" && !parent.clone!.unique) {
-    rsc = findAnonymousInstance(ws, node, parent, lrmId.replace(/:\d+$/, ""));
+    // In a bundle, the instance is the one of the replica whose guest node this is.
+    if (parent.parent?.kind === "bundle") rsc = replicaOnNode(parent.parent, node)?.child;
+    else rsc = findAnonymousInstance(ws, node, parent, lrmId.replace(/:\d+$/, ""));
   }
   if (rsc && lrmId !== rsc.id && lrmId !== rsc.cloneName) rsc.cloneName = lrmId;
   return rsc;
@@ -319,7 +322,7 @@ function unpackOp(ws: WorkingSet, state: HistoryState, rsc: Resource, node: Node
 
 function topOf(rsc: Resource): Resource {
   let t = rsc;
-  while (t.parent) t = t.parent;
+  while (t.parent && t.parent.kind !== "bundle") t = t.parent;
   return t;
 }
 

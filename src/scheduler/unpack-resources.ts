@@ -9,11 +9,15 @@ import { INFINITY, parseScore } from "../cib/score.js";
 import { parseInterval } from "../cib/duration.js";
 import type { IdIndex } from "../cib/id-index.js";
 import { guestConnectionDefs, isConnectionDef } from "./remote-nodes.js";
+import { buildBundle } from "./bundle-unpack.js";
 import { OnFail, Role, parseRole, type CloneSettings, type OpConfig, type Recovery, type Resource, type WorkingSet } from "./types.js";
 
 export function unpackResources(ws: WorkingSet, index: IdIndex): void {
   for (const def of ws.model.resources) {
-    if (def.kind === "bundle") throw new CibError("bundle resources are not supported by the scheduler yet", def.el);
+    if (def.kind === "bundle") {
+      ws.resources.push(buildBundle(ws, def, (d, parent) => buildResource(ws, d, parent, index)));
+      continue;
+    }
     ws.resources.push(buildResource(ws, def, undefined, index));
   }
   for (const def of guestConnectionDefs(ws, ws.resources)) {
@@ -105,7 +109,7 @@ function buildResource(ws: WorkingSet, def: ResourceDef, parent: Resource | unde
   }
   applyMeta(ws, rsc);
   let top: Resource | undefined = rsc;
-  while (top.parent) top = top.parent;
+  while (top.parent && top.parent.kind !== "bundle") top = top.parent;
   const cloneTop = top.kind === "clone" ? top : rsc.parent?.kind === "clone" ? rsc.parent : undefined;
   if (cloneTop?.clone && !cloneTop.clone.unique) rsc.unique = false;
   if (def.kind === "primitive") {
@@ -196,7 +200,7 @@ export function targetRole(rsc: Resource): Role | undefined {
   if (r === undefined) return undefined;
   if (r > Role.Started) {
     let top = rsc;
-    while (top.parent) top = top.parent;
+    while (top.parent && top.parent.kind !== "bundle") top = top.parent;
     if (!top.clone?.promotable) return undefined;
     if (r > Role.Unpromoted) return undefined;
   }
