@@ -105,6 +105,10 @@ function shouldAddInput(a: Action, input: { action: Action; flags: number }, dum
   if (input.flags === Ord.none) return false;
   if (!ia.runnable && !canChange(input.flags)) return false;
   if (!ia.runnable && input.flags & Ord.oneOrMore) return false;
+  // Orderings that only matter for a migration that will not happen (or will).
+  if (input.flags & Ord.impliesFirstMigratable && !ia.runnable) return false;
+  if (input.flags & Ord.applyFirstNonMigratable && ia.migrateRunnable) return false;
+  if (input.flags === Ord.optional && ia.migrateRunnable && ia.task === "stop" && ia.interval === 0) return false;
   if (input.flags === Ord.load) {
     if (!ia.node || !a.node || ia.node !== a.node || ia.optional) {
       input.flags = Ord.none;
