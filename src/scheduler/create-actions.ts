@@ -239,11 +239,13 @@ function createPrimitiveActions(ws: WorkingSet, rsc: Resource): void {
   // A migration left half-done by an earlier transition: it goes on only towards the same
   // target, from the same source; otherwise the resource is stopped on both ends.
   let continuePartial = false;
+  let abandonPartial = false;
   for (const dangling of rsc.danglingMigrations) stopAction(ws, rsc, dangling, false);
   if (rsc.partialMigrationSource && rsc.partialMigrationTarget && numActive === 2 && current === rsc.partialMigrationSource && chosen === rsc.partialMigrationTarget && canMigrate(rsc, current)) {
     continuePartial = true;
   } else if (rsc.partialMigrationSource || rsc.partialMigrationTarget) {
     needStop = true;
+    abandonPartial = true;
     rsc.partialMigrationSource = undefined;
     rsc.partialMigrationTarget = undefined;
   } else if (rsc.requires === "fencing" ? numClean > 1 : numActive > 1) multiplyActive = true;
@@ -294,7 +296,7 @@ function createPrimitiveActions(ws: WorkingSet, rsc: Resource): void {
     if (!step(role, next, chosen, false)) break;
     role = next;
   }
-  const allowMigrate = continuePartial || (isMoving && !multiplyActive && !rsc.partialMigrationSource && canMigrate(rsc, current));
+  const allowMigrate = continuePartial || (isMoving && !multiplyActive && !abandonPartial && canMigrate(rsc, current));
   if (rsc.blocked) {
     // no recurring monitors for blocked resources
   } else if (rsc.nextRole !== Role.Stopped || !rsc.managed) {

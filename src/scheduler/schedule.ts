@@ -56,7 +56,8 @@ export function unpack(model: CibModel, now: number): WorkingSet {
     maintenanceMode: options.flag("maintenance-mode"),
     stopAll: options.flag("stop-all-resources"),
     placementStrategy: options.get("placement-strategy").toLowerCase(),
-    haveStonithResource: false,
+    // SBD's watchdog self-fencing counts as a fencing device.
+    haveStonithResource: options.flag("have-watchdog"),
     nodes: [],
     nodeById: new Map(),
     nodeByName: new Map(),
