@@ -84,7 +84,8 @@ function orderVsFence(ws: WorkingSet, stonith: Action): void {
       }
       const stops = findActions(rsc.actions, opKey(rsc.id, "stop"), target);
       const implicit = rsc.requires === "fencing" || target.kind === "guest";
-      const parentStop = stops.length && implicit ? topOf(rsc).actions.find((x) => x.task === "stop") : undefined;
+      // (Pacemaker keeps action lists newest first: its "first" stop is the newest one.)
+      const parentStop = stops.length && implicit ? [...topOf(rsc).actions].reverse().find((x) => x.task === "stop") : undefined;
       for (const stop of stops) {
         stop.pseudo = true;
         stop.runnable = true;
