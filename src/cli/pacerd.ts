@@ -8,11 +8,13 @@ import { DEFAULT_SOCKET } from "../controller/api-protocol.js";
 import { StateLockedError } from "../controller/state-lock.js";
 import { ClusterError } from "../cluster/cluster-layer.js";
 
-const USAGE = `usage: pacerd [--state-dir DIR] [--socket PATH] [--node-name NAME]
+const USAGE = `usage: pacerd [--state-dir DIR] [--socket PATH] [--node-name NAME] [--stop-resources-on-exit]
 
-  --state-dir DIR    where the CIB is kept (default ${DEFAULT_STATE_DIR}; env PACER_STATE_DIR)
-  --socket PATH      the local API socket (default ${DEFAULT_SOCKET}; env PACER_SOCKET)
-  --node-name NAME   this node's name (default: uname -n)
+  --state-dir DIR            where the CIB is kept (default ${DEFAULT_STATE_DIR}; env PACER_STATE_DIR)
+  --socket PATH              the local API socket (default ${DEFAULT_SOCKET}; env PACER_SOCKET)
+  --node-name NAME           this node's name (default: uname -n)
+  --stop-resources-on-exit   on SIGTERM/SIGINT, stop every resource before exiting (default:
+                             leave them running; a restarted pacerd finds them through probes)
 `;
 const EXIT_USAGE = 64;
 const EXIT_CONFIG = 78;
@@ -21,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
   let stateDir = process.env.PACER_STATE_DIR || undefined;
   let socketPath = process.env.PACER_SOCKET || undefined;
   let nodeName: string | undefined;
+  let stopResources = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -34,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
     } else if (a === "--state-dir") stateDir = value();
     else if (a === "--socket") socketPath = value();
     else if (a === "--node-name") nodeName = value();
+    else if (a === "--stop-resources-on-exit") stopResources = true;
     else throw new UsageError(`unknown argument '${a}'`);
   }
   let daemon: Daemon;
@@ -51,8 +55,8 @@ async function main(argv: string[]): Promise<number> {
     const onSignal = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      process.stderr.write(`pacerd: ${signal}: stopping\n`);
-      daemon.stop().then(
+      process.stderr.write(`pacerd: ${signal}: stopping${stopResources ? " (stopping all resources first)" : " (resources keep running)"}\n`);
+      daemon.stop({ stopResources }).then(
         () => resolve(0),
         (err: unknown) => {
           process.stderr.write(`pacerd: stop failed: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -52,5 +52,8 @@ export interface CibReplaceResult {
   version: string;
 }
 
+/** What `status` returns: the transition engine's state (see planner.ts). */
+export type { EngineStatus as StatusResult } from "./planner.js";
+
 /** Longest request line the daemon accepts (a CIB with thousands of resources fits). */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;

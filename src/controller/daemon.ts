@@ -1,6 +1,5 @@
-// pacerd's skeleton: the state directory's CIB, the cluster layer, and the local API,
-// wired together. The transition engine plugs in at `store.onCommit` (see README.md);
-// until it lands, pacerd keeps and serves the CIB and records its own membership.
+// pacerd: the state directory's CIB, the cluster layer, the local API and the transition
+// engine (planner → graph runner → dispatcher → recorder), wired together. See README.md.
 import { parseXml, XmlParseError } from "../cib/xml.js";
 import type { ClusterLayer } from "../cluster/cluster-layer.js";
 import { SingleHostCluster } from "../cluster/single-host.js";
@@ -8,8 +7,16 @@ import { CibRefusedError } from "./cib-validate.js";
 import { CibStore, type CibStoreOptions, type CommitResult } from "./cib-store.js";
 import { formatVersion } from "./cib-version.js";
 import { ApiFailure, ApiServer } from "./api-server.js";
-import { DEFAULT_SOCKET, type CibGetResult, type CibReplaceResult, type CibVerifyResult, type PingResult } from "./api-protocol.js";
+import { DEFAULT_SOCKET, type StatusResult, type CibGetResult, type CibReplaceResult, type CibVerifyResult, type PingResult } from "./api-protocol.js";
 import { ensureNodeConfigured, setClusterView, setNodeState } from "./node-membership.js";
+import type { ActionDispatcher } from "./action-dispatch.js";
+import { localOnlyDispatcher } from "./executor-dispatch.js";
+import { AgentInfoCache } from "./agent-info.js";
+import { ResultRecorder } from "./result-recorder.js";
+import { Planner, type EngineStatus } from "./planner.js";
+import { Executor } from "../executor/executor.js";
+import { defaultPaths, type AgentPaths } from "../executor/agent.js";
+import type { XmlElement } from "../cib/xml.js";
 
 export interface DaemonOptions {
   stateDir?: string;
@@ -19,18 +26,36 @@ export interface DaemonOptions {
   cluster?: ClusterLayer;
   store?: Omit<CibStoreOptions, "stateDir" | "origin">;
   log?: (message: string) => void;
+  /** Carries out resource actions (default: the local executor only; routing to guests
+   *  plugs in here). pacerd closes it when it stops. */
+  dispatcher?: ActionDispatcher;
+  /** Agent search paths for the default local executor and for agent meta-data. */
+  agentPaths?: Partial<AgentPaths>;
+  /** Run no transitions (the store and the API only). */
+  noEngine?: boolean;
+}
+
+export interface StopOptions {
+  /** Stop every resource first (stop-all-resources semantics, not written into the CIB). */
+  stopResources?: boolean;
+  /** Bound on waiting for transitions and in-flight actions (default 120 s). */
+  timeoutMs?: number;
 }
 
 const CLIENT = "pacerd";
 
 export class Daemon {
   private readonly api: ApiServer;
+  /** The transition engine (absent with noEngine). */
+  planner?: Planner;
+  dispatcher?: ActionDispatcher;
+  recorder?: ResultRecorder;
 
   private constructor(
     readonly store: CibStore,
     readonly cluster: ClusterLayer,
     readonly socketPath: string,
-    log: (message: string) => void,
+    private readonly log: (message: string) => void,
   ) {
     this.api = new ApiServer(this.handlers(), log);
   }
@@ -48,13 +73,25 @@ export class Daemon {
       await store.update((cib) => {
         setNodeState(cib, me, true, "pacerd-start");
         setClusterView(cib, cluster.membership());
+        // A new executor knows nothing yet: what runs is learnt again through probes, as
+        // when a Pacemaker node rejoins (its history and transient attributes start empty).
+        if (!options.noEngine) forgetNodeStatus(cib, me.id);
       }, { client: CLIENT });
       const socketPath = options.socketPath ?? DEFAULT_SOCKET;
       daemon = new Daemon(store, cluster, socketPath, log);
       await daemon.api.listen(socketPath);
+      if (!options.noEngine) {
+        const paths: AgentPaths = { ...defaultPaths, ...options.agentPaths };
+        daemon.dispatcher = options.dispatcher ?? localOnlyDispatcher(me.name, new Executor({ paths }), log);
+        daemon.recorder = new ResultRecorder(store, new AgentInfoCache(paths, log), log);
+        daemon.planner = new Planner({ store, dispatcher: daemon.dispatcher, recorder: daemon.recorder, log });
+        daemon.planner.start();
+      }
       log(`node ${me.name} (id ${me.id}) up; CIB ${formatVersion(store.version)} from ${store.loadedFrom === "file" ? store.path : "a fresh empty CIB"}; API on ${socketPath}`);
       return daemon;
     } catch (err) {
+      await daemon?.planner?.stop({ timeoutMs: 5000 });
+      await daemon?.dispatcher?.close();
       await daemon?.api.close();
       await cluster.stop();
       await store.close();
@@ -62,8 +99,18 @@ export class Daemon {
     }
   }
 
-  /** Stop serving, record this node as cleanly down, release the state directory. */
-  async stop(): Promise<void> {
+  /**
+   * Stop: fire no new actions, let those in flight finish and be recorded (bounded), cancel
+   * recurring monitors and close the executors — resources keep running unless
+   * `stopResources` (a restarted pacerd finds them through probes) — then stop serving,
+   * record this node as cleanly down and release the state directory.
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
+    if (this.planner) {
+      await this.planner.stop({ stopResources: options.stopResources, timeoutMs: options.timeoutMs });
+      if (options.stopResources) this.log(`resources stopped: ${describeEngine(this.planner.status())}`);
+    }
+    await this.dispatcher?.close();
     await this.api.close();
     const me = this.cluster.localNode();
     await this.cluster.stop();
@@ -80,6 +127,10 @@ export class Daemon {
         const me = this.cluster.localNode();
         const view = this.cluster.membership();
         return { node: me.name, nodeId: me.id, infrastructure: this.cluster.infrastructure, dc: this.cluster.isDc(), quorate: view.quorate, version: formatVersion(this.store.version), pid: process.pid };
+      },
+      status: (): StatusResult => {
+        if (!this.planner) throw new ApiFailure({ code: "bad-request", message: "this pacerd runs no transition engine" });
+        return this.planner.status();
       },
       "cib.get": (): CibGetResult => ({ xml: this.store.text(), version: formatVersion(this.store.version) }),
       "cib.verify": (args: Record<string, unknown>): CibVerifyResult => {
@@ -107,6 +158,18 @@ export class Daemon {
       },
     };
   }
+}
+
+/** Drop a node's resource history and transient attributes (kept: its node_state). */
+function forgetNodeStatus(cib: XmlElement, nodeId: string): void {
+  const status = cib.children.find((c) => c.name === "status");
+  const state = status?.children.find((c) => c.name === "node_state" && c.attrs.id === nodeId);
+  if (state) state.children = state.children.filter((c) => c.name !== "lrm" && c.name !== "transient_attributes");
+}
+
+function describeEngine(s: EngineStatus): string {
+  const t = s.transition;
+  return t ? `last transition ${t.id} ${t.state}, ${t.graphActions} action(s) planned` : "no transition ran";
 }
 
 function requireString(args: Record<string, unknown>, name: string): string {

@@ -97,14 +97,20 @@ function ctime(epoch: number): string {
 /** Operations whose result was not the expected one (the expected rc is in the transition key). */
 export function failedActions(model: CibModel): FailedAction[] {
   const out: FailedAction[] = [];
+  const seen = new Set<string>();
   for (const ns of model.nodeStates)
     for (const r of ns.resources)
       for (const op of r.ops) {
         if (op.opStatus === -1) continue;
         const key = op.transitionKey?.split(":");
         const expected = key && key.length >= 3 ? Number(key[2]) : 0;
-        const probeNotRunning = op.operation === "monitor" && op.interval === 0 && op.rcCode === 7;
-        if (op.opStatus === 0 && (op.rcCode === expected || probeNotRunning)) continue;
+        // A probe's answer is news, not a failure: not running, running, or running promoted.
+        const probeAnswer = op.operation === "monitor" && op.interval === 0 && (op.rcCode === 7 || op.rcCode === 0 || op.rcCode === 8);
+        if (op.opStatus === 0 && (op.rcCode === expected || probeAnswer)) continue;
+        // A failed one-shot op is recorded twice (RSC_last_failure_0 and RSC_last_0): show it once.
+        const seenKey = `${ns.uname ?? ns.id}\u0000${r.id}\u0000${op.operation}\u0000${op.interval}\u0000${op.callId}`;
+        if (seen.has(seenKey)) continue;
+        seen.add(seenKey);
         out.push({
           key: `${r.id}_${op.operation}_${op.interval}`,
           resource: r.id,
