@@ -10,7 +10,7 @@ import { ApiFailure, ApiServer } from "./api-server.js";
 import { DEFAULT_SOCKET, type StatusResult, type CibGetResult, type CibReplaceResult, type CibVerifyResult, type PingResult } from "./api-protocol.js";
 import { ensureNodeConfigured, setClusterView, setNodeState } from "./node-membership.js";
 import type { ActionDispatcher } from "./action-dispatch.js";
-import { localOnlyDispatcher } from "./executor-dispatch.js";
+import { createRouter } from "./router.js";
 import { AgentInfoCache } from "./agent-info.js";
 import { ResultRecorder } from "./result-recorder.js";
 import { Planner, type EngineStatus } from "./planner.js";
@@ -26,9 +26,12 @@ export interface DaemonOptions {
   cluster?: ClusterLayer;
   store?: Omit<CibStoreOptions, "stateDir" | "origin">;
   log?: (message: string) => void;
-  /** Carries out resource actions (default: the local executor only; routing to guests
-   *  plugs in here). pacerd closes it when it stops. */
+  /** Carries out resource actions (default: the Router — the local executor plus the
+   *  connections to guest and remote nodes). pacerd closes it when it stops. */
   dispatcher?: ActionDispatcher;
+  /** The authkey for guest and remote connections (default: PCMK_authkey_location, else
+   *  /etc/pacemaker/authkey; read at each connection). */
+  authkeyPath?: string;
   /** Agent search paths for the default local executor and for agent meta-data. */
   agentPaths?: Partial<AgentPaths>;
   /** Run no transitions (the store and the API only). */
@@ -82,7 +85,7 @@ export class Daemon {
       await daemon.api.listen(socketPath);
       if (!options.noEngine) {
         const paths: AgentPaths = { ...defaultPaths, ...options.agentPaths };
-        daemon.dispatcher = options.dispatcher ?? localOnlyDispatcher(me.name, new Executor({ paths }), log);
+        daemon.dispatcher = options.dispatcher ?? createRouter({ localNode: me.name, executor: new Executor({ paths }), authkeyPath: options.authkeyPath, log });
         daemon.recorder = new ResultRecorder(store, new AgentInfoCache(paths, log), log);
         daemon.planner = new Planner({ store, dispatcher: daemon.dispatcher, recorder: daemon.recorder, log });
         daemon.planner.start();

@@ -22,6 +22,7 @@ import type { ActionDispatcher, DispatchEvent } from "./action-dispatch.js";
 import type { CibStore } from "./cib-store.js";
 import { GraphRunner, type InFlightAction, type RunResult } from "./graph-runner.js";
 import { RECORDER_CLIENT, type ResultRecorder } from "./result-recorder.js";
+import { recordRemoteNodeStates } from "./remote-node-state.js";
 
 export interface PlannerOptions {
   store: CibStore;
@@ -179,7 +180,14 @@ export class Planner {
     const started = Date.now();
     let info: TransitionInfo;
     try {
-      const cib = this.o.store.snapshot();
+      let cib = this.o.store.snapshot();
+      // Guest and remote nodes whose connection is up (or no longer up) are recorded first,
+      // so that the plan sees them as they are.
+      const connected = this.o.dispatcher.connectedNodes();
+      if (recordRemoteNodeStates(cib, connected)) {
+        await this.o.store.update((draft) => void recordRemoteNodeStates(draft, connected), { client: RECORDER_CLIENT });
+        cib = this.o.store.snapshot();
+      }
       if (this.stopAll) forceStopAll(cib);
       const model = parseCib(cib);
       const res = schedule(model, Math.floor(started / 1000), { scores: false });

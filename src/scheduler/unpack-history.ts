@@ -660,7 +660,13 @@ function checkExpiry(ws: WorkingSet, state: HistoryState, rsc: Resource, node: N
   let unexpired = 0;
   if (rsc.failureTimeout > 0 && op.lastRcChange !== undefined) {
     if (ws.now >= op.lastRcChange + rsc.failureTimeout) expired = true;
-    unexpired = failCount(ws, rsc, node, true, op).count;
+    const effective = failCount(ws, rsc, node, true, op);
+    unexpired = effective.count;
+    // Plan again when the failure expires (as Pacemaker does: last-failure + timeout + 1 s).
+    if (unexpired > 0 && effective.lastFailure > 0) {
+      const at = effective.lastFailure + rsc.failureTimeout + 1;
+      if (at > ws.now && (ws.recheckBy === undefined || at < ws.recheckBy)) ws.recheckBy = at;
+    }
   }
   let clearReason: string | undefined;
   if (expired) {
