@@ -18,7 +18,8 @@ let daemon: ChildProcess | undefined;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "pacer-cli-d-"));
-  const child = spawn(process.execPath, [PACERD, "--state-dir", dir, "--socket", join(dir, "api.sock"), "--node-name", "node1"], { stdio: ["ignore", "ignore", "pipe"] });
+  // pacerd runs what these tests configure (on this host): stop it all on the way out.
+  const child = spawn(process.execPath, [PACERD, "--state-dir", dir, "--socket", join(dir, "api.sock"), "--node-name", "node1", "--stop-resources-on-exit"], { stdio: ["ignore", "ignore", "pipe"] });
   daemon = child;
   let stderr = "";
   await new Promise<void>((resolve, reject) => {
@@ -58,7 +59,7 @@ function ok(...args: string[]): string {
 }
 
 test("edits go through pacerd's store; status, plan and simulate read the live CIB", () => {
-  const created = JSON.parse(ok("resource", "create", "d1", "ocf:heartbeat:Dummy", "--disabled", "--json"));
+  const created = JSON.parse(ok("resource", "create", "d1", "ocf:heartbeat:Dummy", `state=${join(dir, "d1.state")}`, "--disabled", "--json"));
   assert.equal(created.ok, true);
   assert.match(created.version, /^0:\d+:0$/);
   const cib = JSON.parse(ok("cib", "show", "--json")).xml as string;
