@@ -98,23 +98,32 @@ function roleFilter(text: string | undefined): Role | undefined {
 
 /** Apply one location record to a resource (groups: the group and its members). */
 export function applyLocation(ws: WorkingSet, rec: LocationRecord, rsc: Resource = rec.rsc): void {
+  const discovery = discoveryMode(rec.discovery);
   if (rsc.kind === "clone") {
     // A clone's location applies to the clone and to every instance.
-    applyToOne(rsc, rec.role, rec.nodes);
+    applyToOne(rsc, rec.role, rec.nodes, discovery);
     for (const c of rsc.children) applyLocation(ws, rec, c);
     return;
   }
   if (rsc.kind === "group") {
-    applyToOne(rsc, rec.role, rec.nodes);
+    applyToOne(rsc, rec.role, rec.nodes, discovery);
     let first = true;
     for (const m of rsc.children) {
       // Later members of a colocated group follow the first, so they get the nodes but not the score.
-      applyToOne(m, rec.role, first || !groupColocated(rsc) ? rec.nodes : rec.nodes.map((n) => ({ node: n.node, weight: 0 })));
+      applyToOne(m, rec.role, first || !groupColocated(rsc) ? rec.nodes : rec.nodes.map((n) => ({ node: n.node, weight: 0 })), discovery);
       first = false;
     }
     return;
   }
-  applyToOne(rsc, rec.role, rec.nodes);
+  applyToOne(rsc, rec.role, rec.nodes, discovery);
+}
+
+type Discovery = "always" | "never" | "exclusive";
+const DISCOVERY_RANK: Record<Discovery, number> = { always: 0, never: 1, exclusive: 2 };
+
+function discoveryMode(text: string | undefined): Discovery {
+  const v = (text ?? "always").toLowerCase();
+  return v === "never" || v === "exclusive" ? v : "always";
 }
 
 export function groupColocated(g: Resource): boolean {
@@ -127,12 +136,27 @@ export function groupOrdered(g: Resource): boolean {
   return v === undefined ? true : isTrue(v);
 }
 
-function applyToOne(rsc: Resource, role: Role | undefined, nodes: { node: Node; weight: number }[]): void {
+function applyToOne(rsc: Resource, role: Role | undefined, nodes: { node: Node; weight: number }[], discovery: Discovery): void {
   if (role !== undefined && role !== rsc.nextRole) return;
   for (const { node, weight } of nodes) {
     const cur = rsc.allowed.get(node);
     rsc.allowed.set(node, cur === undefined ? weight : addScores(cur, weight));
+    // The strictest resource-discovery of the locations naming a node wins there.
+    if (DISCOVERY_RANK[discovery] > DISCOVERY_RANK[rsc.discovery.get(node) ?? "always"]) {
+      if (discovery === "exclusive") rsc.exclusiveDiscover = true;
+      rsc.discovery.set(node, discovery);
+    }
   }
+}
+
+/** With resource-discovery=exclusive somewhere, the resource runs only on the nodes such a
+ *  location names. */
+export function applyExclusiveDiscovery(rsc: Resource, node: Node, top: Resource = rsc): void {
+  // (Bundles place their replicas themselves: bundle-assign.ts.)
+  if (rsc.kind === "bundle") return;
+  if (!rsc.exclusiveDiscover && !top.exclusiveDiscover) return;
+  for (const c of rsc.children) applyExclusiveDiscovery(c, node, top);
+  if (rsc.allowed.has(node) && rsc.discovery.get(node) !== "exclusive") rsc.allowed.set(node, -INFINITY);
 }
 
 // ---- colocation ----

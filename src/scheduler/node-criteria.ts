@@ -2,14 +2,19 @@
 // node, and bans where a resource reached its migration-threshold.
 import { INFINITY, addScores } from "../cib/score.js";
 import type { Node, Resource, WorkingSet } from "./types.js";
-import { applyLocation, type LocationRecord } from "./constraints.js";
+import { applyExclusiveDiscovery, applyLocation, type LocationRecord } from "./constraints.js";
 import { resourceLocation } from "./location.js";
 import { failCount } from "./unpack-history.js";
 
 export function applyNodeCriteria(ws: WorkingSet, locations: LocationRecord[], clearing: { rsc: Resource; node: Node }[]): void {
   for (const rec of locations) applyLocation(ws, rec);
   for (const r of ws.resources) applyStickiness(ws, r);
-  for (const node of ws.nodes) for (const r of ws.resources) checkThreshold(ws, r, node, clearing);
+  for (const node of ws.nodes) {
+    for (const r of ws.resources) {
+      checkThreshold(ws, r, node, clearing);
+      applyExclusiveDiscovery(r, node);
+    }
+  }
 }
 
 function applyStickiness(ws: WorkingSet, rsc: Resource): void {

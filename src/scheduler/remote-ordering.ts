@@ -17,22 +17,13 @@ function connectionState(node: Node): ConnectionState {
     if (current?.unclean) return "failed";
     if (!conn.failed) return "stopped";
     // Whether a failed connection with a reconnect interval recovers is only known later.
-    const reconnect = paramOf(conn, "reconnect_interval");
-    if (conn.nextRole === Role.Stopped && reconnect !== undefined && reconnect !== "0" && node.remoteWasFenced && !node.shutdown) return "unknown";
+    if (conn.nextRole === Role.Stopped && conn.reconnectMs > 0 && node.remoteWasFenced && !node.shutdown) return "unknown";
     return "failed";
   }
   if (!current) return "unknown";
   if (current.unclean || !current.online) return "resting";
   if (conn.runningOn.length > 1 && conn.partialMigrationSource && conn.partialMigrationTarget) return "resting";
   return "alive";
-}
-
-function paramOf(rsc: Resource, name: string): string | undefined {
-  for (const set of rsc.def.el.children) {
-    if (set.name !== "instance_attributes") continue;
-    for (const nv of set.children) if (nv.name === "nvpair" && nv.attrs.name === name) return nv.attrs.value;
-  }
-  return undefined;
 }
 
 function startThen(ws: WorkingSet, first: Resource, then: Action, extra: number): void {

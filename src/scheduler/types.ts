@@ -106,6 +106,9 @@ export interface Resource {
   migrationThreshold: number;
   /** Seconds; 0 = never expire. */
   failureTimeout: number;
+  /** Remote connections: `reconnect_interval` in ms (0 = none). A failed connection stays
+   *  down until its failure expires after this long (it doubles as the failure timeout). */
+  reconnectMs: number;
   recovery: Recovery;
   managed: boolean;
   orphan: boolean;

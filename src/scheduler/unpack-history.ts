@@ -5,17 +5,17 @@
 import type { LrmOpDef, LrmResourceDef, NodeStateDef, ResourceDef } from "../cib/model.js";
 import { element } from "../cib/xml.js";
 import { INFINITY, addScores, parseScore } from "../cib/score.js";
-import { fenceNode } from "./unpack-nodes.js";
+import { fenceNode, fenceOp } from "./unpack-nodes.js";
 import { resourceLocation } from "./location.js";
 import { clearFailcount, customAction, stopAction } from "./actions.js";
-import { newOrdering } from "./ordering.js";
+import { newOrdering, orderActions } from "./ordering.js";
 import { replicaOnNode } from "./bundle-unpack.js";
 import { newResource, onFailFor, applyMeta, targetRole, newCloneInstance } from "./unpack-resources.js";
 import { parseInterval } from "../cib/duration.js";
 import { isConnectionDef, mapOrphanFillers, orphanConnection, connectionParam, determineRemoteOnline, remoteHistoryReady, unpackRemoteAttrs } from "./remote-nodes.js";
 import { byCallId, sortByCallId, activeSpan } from "./op-history.js";
 import { keepsRunningOnTarget, migrateFromFailed, migrateToFailed, migrateToPendingOnUnclean, migrateToSucceeded } from "./migration-history.js";
-import { OnFail, Ord, Role, type Node, type Resource, type WorkingSet } from "./types.js";
+import { OnFail, Ord, Role, type Action, type Node, type Resource, type WorkingSet } from "./types.js";
 
 const EXEC_PENDING = -1;
 const EXEC_DONE = 0;
@@ -424,8 +424,7 @@ function updateResourceState(ws: WorkingSet, rsc: Resource, node: Node, op: LrmO
 }
 
 function hasReconnectInterval(rsc: Resource): boolean {
-  const v = connectionParam(rsc, "reconnect_interval");
-  return v !== undefined && (parseInterval(v) ?? 0) > 0;
+  return rsc.reconnectMs > 0;
 }
 
 function unpackFailure(ws: WorkingSet, rsc: Resource, node: Node, op: LrmOpDef, rc: number, ctx: OpCtx): void {
@@ -658,8 +657,9 @@ export function failCount(ws: WorkingSet, rsc: Resource, node: Node, effective: 
 function checkExpiry(ws: WorkingSet, state: HistoryState, rsc: Resource, node: Node, op: LrmOpDef, rc: number): boolean {
   let expired = false;
   let unexpired = 0;
+  const lastFailureEntry = op.id.endsWith("_last_failure_0");
   if (rsc.failureTimeout > 0 && op.lastRcChange !== undefined) {
-    if (ws.now >= op.lastRcChange + rsc.failureTimeout) expired = true;
+    if (ws.now >= op.lastRcChange + rsc.failureTimeout && !waitsForRemoteFencing(ws, rsc, op)) expired = true;
     const effective = failCount(ws, rsc, node, true, op);
     unexpired = effective.count;
     // Plan again when the failure expires (as Pacemaker does: last-failure + timeout + 1 s).
@@ -673,14 +673,37 @@ function checkExpiry(ws: WorkingSet, state: HistoryState, rsc: Resource, node: N
     if (failCount(ws, rsc, node, false, op).count) {
       if (unexpired === 0) clearReason = "it expired";
       else expired = false;
+    } else if (lastFailureEntry && rsc.reconnectMs > 0) {
+      // A connection's expired failure is cleared even without a fail count.
+      clearReason = "reconnect interval is set";
     }
   }
   if (clearReason) {
     state.clearFailcounts.push({ rsc, node, reason: clearReason });
-    clearFailcount(ws, rsc, node, clearReason);
+    const clear = clearFailcount(ws, rsc, node, clearReason);
+    // Forget a connection's failure only once its node is fenced (if it is).
+    if (ws.stonithEnabled && rsc.reconnectMs > 0) orderAfterRemoteFencing(ws, clear, rsc);
   }
   if (expired && op.interval === 0 && op.operation === "monitor" && [0, 7, 8, 190, 191].includes(rc)) expired = false;
   return expired;
+}
+
+/**
+ * A recurring monitor records only changes of its result, so an old failure of a remote
+ * connection's monitor may still be current: with a reconnect interval, it does not expire
+ * before the remote node has been fenced.
+ */
+function waitsForRemoteFencing(ws: WorkingSet, rsc: Resource, op: LrmOpDef): boolean {
+  if (rsc.reconnectMs === 0 || !ws.stonithEnabled || op.interval === 0 || op.operation !== "monitor") return false;
+  const remote = ws.nodeByName.get(rsc.id);
+  return remote !== undefined && !remote.remoteWasFenced;
+}
+
+function orderAfterRemoteFencing(ws: WorkingSet, action: Action, conn: Resource): void {
+  const remote = ws.nodeByName.get(conn.id);
+  if (!remote) return;
+  const fence = fenceOp(ws, remote, true);
+  orderActions(fence, action, Ord.impliesThen);
 }
 
 export { INFINITY };

@@ -99,7 +99,7 @@ export function canFence(ws: WorkingSet, node: Node): boolean {
 }
 
 /** The fencing action for a node (one per node and fence type). */
-export function fenceOp(ws: WorkingSet, node: Node, optional: boolean, reason: string): Action {
+export function fenceOp(ws: WorkingSet, node: Node, optional: boolean, reason?: string): Action {
   const how = ws.options.get("stonith-action") ?? "reboot";
   const key = `stonith-${node.uname}-${how}`;
   let op = ws.actions.find((a) => a.key === key);
@@ -112,7 +112,7 @@ export function fenceOp(ws: WorkingSet, node: Node, optional: boolean, reason: s
   if (!optional && canFence(ws, node)) {
     op.optional = false;
     setReason(op, reason, false);
-  } else if (op.reason === undefined) op.reason = reason;
+  } else if (op.reason === undefined && reason !== undefined) op.reason = reason;
   return op;
 }
 

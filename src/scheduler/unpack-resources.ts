@@ -8,7 +8,7 @@ import { CibError } from "../cib/errors.js";
 import { INFINITY, parseScore } from "../cib/score.js";
 import { parseInterval } from "../cib/duration.js";
 import type { IdIndex } from "../cib/id-index.js";
-import { guestConnectionDefs, isConnectionDef } from "./remote-nodes.js";
+import { connectionParam, guestConnectionDefs, isConnectionDef } from "./remote-nodes.js";
 import { buildBundle } from "./bundle-unpack.js";
 import { OnFail, Role, parseRole, type CloneSettings, type OpConfig, type Recovery, type Resource, type WorkingSet } from "./types.js";
 
@@ -52,6 +52,7 @@ export function newResource(id: string, def: ResourceDef, parent: Resource | und
     stickiness: 0,
     migrationThreshold: INFINITY,
     failureTimeout: 0,
+    reconnectMs: 0,
     recovery: "stop_start",
     managed: true,
     orphan: false,
@@ -168,6 +169,11 @@ export function applyMeta(ws: WorkingSet, rsc: Resource): void {
   if (rsc.migrationThreshold < 0) rsc.migrationThreshold = 0;
   const ft = m.get("failure-timeout");
   rsc.failureTimeout = ft !== undefined ? Math.floor((parseInterval(ft) ?? 0) / 1000) : 0;
+  if (rsc.kind === "primitive" && !m.has("container") && isConnectionDef(rsc.def)) {
+    const reconnect = connectionParam(rsc, "reconnect_interval");
+    rsc.reconnectMs = reconnect !== undefined ? (parseInterval(reconnect) ?? 0) : 0;
+    if (rsc.reconnectMs > 0) rsc.failureTimeout = Math.floor(rsc.reconnectMs / 1000);
+  }
   const managedText = m.get("is-managed");
   rsc.managed = managedText === undefined ? true : isTrue(managedText);
   if (isTrue(m.get("maintenance")) || ws.maintenanceMode) rsc.managed = false;
@@ -246,10 +252,15 @@ export function onFailFor(ws: WorkingSet, rsc: Resource, task: string, interval:
   // A filler's failures restart its container unless configured otherwise.
   if (value === "restart-container" && !rsc.container) value = undefined;
   if (value === undefined && rsc.container) value = "restart-container";
-  // A failed remote connection (other than its probe or start) fences the remote node.
-  if (value === undefined && ws.stonithEnabled && isConnectionDef(rsc.def) && !rsc.meta.has("container") && !(task === "monitor" && interval === 0) && task !== "start") value = "reset-remote";
   let onFail = OnFail.Recover;
   let failRole = Role.Started;
+  // A failed remote connection (other than its probe or start) fences the remote node; with
+  // a reconnect interval it stays down until the failure expires. Unmanaged: it just stops.
+  if ((value === undefined || !rsc.managed) && isConnectionDef(rsc.def) && !rsc.meta.has("container") && !(task === "monitor" && interval === 0) && task !== "start") {
+    if (!rsc.managed) return { onFail: OnFail.Stop, failRole: Role.Stopped };
+    if (ws.stonithEnabled) value = "reset-remote";
+    if (rsc.reconnectMs > 0) failRole = Role.Stopped;
+  }
   switch (value) {
     case "block":
       onFail = OnFail.Block;
