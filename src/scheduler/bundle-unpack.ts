@@ -187,8 +187,8 @@ function runOptions(cfg: BundleConfig, index: number, addr: string | undefined, 
     else if ((cfg.network ?? "").toLowerCase() !== "host") opts.push(`-p ${p.source}:${p.target}`);
   }
   if (cfg.launcherOptions !== undefined) opts.push(cfg.launcherOptions);
-  let runOpts = opts.map((o) => " " + o).join("");
-  if (hostEntries) runOpts += " " + hostEntries;
+  // The /etc/hosts entries always follow a space of their own (even when there are none).
+  const runOpts = opts.map((o) => " " + o).join("") + " " + hostEntries;
   return { runOpts, mountPoints: perReplicaDirs.join(",") };
 }
 
@@ -259,7 +259,7 @@ export function buildBundle(ws: WorkingSet, def: ResourceDef, build: BuildResour
   const bundle = build({ ...def, children: [] }, undefined);
   const addrs = replicaAddresses(cfg);
   let hostEntries = "";
-  if (cfg.addHost && cfg.primitive) {
+  if (cfg.addHost) {
     hostEntries = addrs
       .map((a, i) => (a === undefined ? "" : ` --add-host=${cfg.id}-${i}:${a}`))
       .join("");
@@ -366,4 +366,11 @@ export function replicaOnNode(bundle: Resource, node: Node): BundleReplica | und
 export function bundleOf(rsc: Resource): Resource | undefined {
   for (let p = rsc.parent; p; p = p.parent) if (p.kind === "bundle") return p;
   return undefined;
+}
+
+/** A bundle connection without an address of its own reaches its container's host: the node
+ *  the container is assigned to, else the one it runs on. */
+export function bundleConnectionHost(rsc: Resource): Node | undefined {
+  if (rsc.parent?.kind !== "bundle" || !rsc.remoteNode || !rsc.container) return undefined;
+  return rsc.container.assigned ?? rsc.container.runningOn[0];
 }

@@ -6,6 +6,7 @@ import type { LrmOpDef, LrmResourceDef } from "../cib/model.js";
 import { childrenNamed } from "../cib/xml.js";
 import { evaluateNvsets } from "../cib/nvset.js";
 import { expectedDigests } from "../cib/digest.js";
+import { bundleConnectionHost } from "./bundle-unpack.js";
 import { parseTimeout } from "../cib/duration.js";
 import { Ord, type Action, type Node, type Resource, type WorkingSet } from "./types.js";
 import { clearFailcount, customAction, opKey, setReason, stopAction } from "./actions.js";
@@ -87,6 +88,8 @@ function digestParams(ws: WorkingSet, rsc: Resource, node: Node): Record<string,
   for (let r: Resource | undefined = rsc; r; r = r.parent) {
     evaluateNvsets(r.def.el, "instance_attributes", { now: ws.now, node: node.attrs }, ws.idIndex, out);
   }
+  const host = bundleConnectionHost(rsc);
+  if (out.get("addr") === "#uname" && host) out.set("addr", host.uname);
   return Object.fromEntries(out);
 }
 

@@ -3,6 +3,7 @@
 // themselves worth waiting for. Resource actions come first (per resource, newest first, as
 // Pacemaker's lists are kept), then the remaining cluster actions in creation order.
 import { downedByConnectionStop, physicalHost, routerNode } from "./routing.js";
+import { bundleConnectionHost } from "./bundle-unpack.js";
 import { evaluateNvsets } from "../cib/nvset.js";
 import { parseTimeout } from "../cib/duration.js";
 import { intervalOriginDelay } from "../cib/interval-origin.js";
@@ -40,9 +41,14 @@ export function buildGraph(ws: WorkingSet): TransitionGraph {
     synapses.push(syn);
   };
   const addRsc = (r: Resource) => {
-    if (r.kind === "clone" || r.kind === "bundle") {
+    if (r.kind === "clone") {
       for (const c of r.children) addRsc(c);
       for (const a of [...r.actions].reverse()) add(a);
+      return;
+    }
+    if (r.kind === "bundle") {
+      // A bundle's own pseudo-actions come with the cluster-wide actions, at the end.
+      for (const c of r.children) addRsc(c);
       return;
     }
     for (const a of [...r.actions].reverse()) add(a);
@@ -166,6 +172,8 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
   if (rsc && rsc.kind === "primitive") {
     const params = evaluateNvsets(rsc.def.el, "instance_attributes", { now: ws.now, node: a.node?.attrs }, ws.idIndex);
     for (const [k, v] of params) attrs[k] = v;
+    const host = bundleConnectionHost(rsc);
+    if (attrs.addr === "#uname" && host) attrs.addr = host.uname;
   }
   if (rsc) for (const [k, v] of actionMeta(ws, rsc, a)) attrs[metaName(k)] = v;
   for (const [k, v] of a.meta) attrs[metaName(k)] = v;
@@ -181,6 +189,11 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
       attrs.CRM_meta_notify = String(p.clone.notify);
       attrs.CRM_meta_clone_max = String(p.clone.max);
       attrs.CRM_meta_clone_node_max = String(p.clone.nodeMax);
+      if (p.clone.promotable) {
+        // Under the current names and, for older agents, the legacy ones.
+        attrs.CRM_meta_promoted_max = attrs.CRM_meta_master_max = String(p.clone.promotedMax);
+        attrs.CRM_meta_promoted_node_max = attrs.CRM_meta_master_node_max = String(p.clone.promotedNodeMax);
+      }
     }
   }
   const host = physicalHost(a);

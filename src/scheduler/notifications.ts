@@ -153,7 +153,9 @@ function notifyKeys(ws: WorkingSet, clone: Resource, d: NotifyData): Map<string,
   }
   m.set("notify_inactive_resource", rscs(d.inactive));
   m.set("notify_all_uname", words(ws.nodes.map((n) => n.uname).sort()));
-  const available = [...clone.allowed].filter(([n, score]) => score >= 0 && n.online).map(([n]) => n.uname);
+  // A bundle's inner clone lists every node it knows of, whatever its score there.
+  const inBundle = clone.parent?.kind === "bundle";
+  const available = [...clone.allowed].filter(([n, score]) => (inBundle || score >= 0) && n.online).map(([n]) => n.uname);
   m.set("notify_available_uname", words(available.sort()));
   return m;
 }

@@ -439,6 +439,8 @@ function updateForOrdering(first: Action, then: Action, node: Node | undefined, 
     if (then.rsc) variantUpdate(then.rsc, first, then, node, flags, { runnable: true }, Ord.runnableLeft);
     else if (!flags.runnable && then.runnable) then.runnable = false;
   }
+  // A probe that needs its first action (a bundle connection's, its container's start).
+  if (type & Ord.probe && !flags.runnable && then.runnable) then.runnable = false;
   if (type & Ord.impliesFirstMigratable && then.rsc) variantUpdate(then.rsc, first, then, node, flags, { optional: true }, Ord.impliesFirstMigratable);
   if (type & Ord.pseudoLeft && then.rsc) variantUpdate(then.rsc, first, then, node, flags, { optional: true }, Ord.pseudoLeft);
   if (type & Ord.asymmetrical && then.rsc) variantUpdate(then.rsc, first, then, node, flags, { runnable: true }, Ord.asymmetrical);

@@ -134,7 +134,7 @@ function orphanFor(ws: WorkingSet, lrm: LrmResourceDef): Resource {
   rsc.orphan = true;
   ws.resources.push(rsc);
   ws.rscById.set(rsc.id, rsc);
-  if (ws.symmetric) for (const n of ws.nodes) rsc.allowed.set(n, n.weight);
+  if (ws.symmetric) for (const n of ws.nodes) if (!n.bundleReplica) rsc.allowed.set(n, n.weight);
   // An orphan is never placed anywhere: it only gets stopped (and forgotten).
   rsc.provisional = false;
   if (!ws.stopOrphans) rsc.managed = false;

@@ -23,7 +23,7 @@ export function unpackResources(ws: WorkingSet, index: IdIndex): void {
   for (const def of guestConnectionDefs(ws, ws.resources)) {
     const conn = buildResource(ws, def, undefined, index);
     // Where a guest's connection may run is decided by its container, even in an opt-in cluster.
-    if (!ws.symmetric) for (const n of ws.nodes) conn.allowed.set(n, n.weight);
+    if (!ws.symmetric) for (const n of ws.nodes) if (!n.bundleReplica) conn.allowed.set(n, n.weight);
     ws.resources.push(conn);
   }
   // Working-set order: configuration order, stable-sorted by priority (highest first).
@@ -125,7 +125,8 @@ function buildResource(ws: WorkingSet, def: ResourceDef, parent: Resource | unde
     for (const c of def.children) rsc.children.push(buildResource(ws, c, rsc, index, instance));
   }
   if (ws.symmetric) {
-    for (const n of ws.nodes) rsc.allowed.set(n, n.weight);
+    // A bundle's guest node takes no resource by default (its discovery is "never").
+    for (const n of ws.nodes) if (!n.bundleReplica) rsc.allowed.set(n, n.weight);
   }
   return rsc;
 }
