@@ -6,7 +6,7 @@ import { readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync
 import { dirname, basename, join } from "node:path";
 import { parseXml, serializeXml, XmlParseError, type XmlElement } from "../../cib/xml.js";
 import { ApiCallError, ApiClient, ApiUnreachableError } from "../../controller/api-client.js";
-import type { CibGetResult, CibReplaceResult, PingResult } from "../../controller/api-protocol.js";
+import type { CibGetResult, CibReplaceResult, PingResult, StatusResult } from "../../controller/api-protocol.js";
 import { CliError } from "../errors.js";
 
 export const EXIT_UNAVAILABLE = 69;
@@ -22,6 +22,8 @@ export interface LoadedCib {
   source: string;
   /** Set when the CIB came from pacerd. */
   daemon?: PingResult;
+  /** pacerd's transition engine (with the ping; absent when pacerd runs none). */
+  engine?: StatusResult;
 }
 
 export async function loadCib(target: Target, withPing = false): Promise<LoadedCib> {
@@ -37,7 +39,15 @@ export async function loadCib(target: Target, withPing = false): Promise<LoadedC
   return withDaemon(target, async (client) => {
     const r = await client.call<CibGetResult>("cib.get");
     const daemon = withPing ? await client.call<PingResult>("ping") : undefined;
-    return { root: parseOrFail(r.xml, "CIB from pacerd"), source: "pacerd", ...(daemon ? { daemon } : {}) };
+    let engine: StatusResult | undefined;
+    if (withPing) {
+      try {
+        engine = await client.call<StatusResult>("status");
+      } catch (err) {
+        if (!(err instanceof ApiCallError)) throw err;
+      }
+    }
+    return { root: parseOrFail(r.xml, "CIB from pacerd"), source: "pacerd", ...(daemon ? { daemon } : {}), ...(engine ? { engine } : {}) };
   });
 }
 
@@ -81,6 +91,28 @@ export async function commitCib(target: Target, cib: XmlElement, changed: "confi
   });
 }
 
+/** pacerd refused a write because the CIB moved on since it was read (a status update by the
+ *  transition engine, most often): read it again, redo the edit, write again. */
+export class StaleCibError extends CliError {}
+
+/**
+ * Load the CIB, apply a pure edit to the copy, commit — and when pacerd says the CIB moved on
+ * meanwhile (pacerd records results all the time), do it all again on the newer CIB, a few
+ * times. The edit runs on each fresh copy, so nothing anyone else wrote is lost.
+ */
+export async function editCib<R>(target: Target, edit: (loaded: LoadedCib) => R & { changed: "configuration" | "status" }, client: string, attempts = 8): Promise<{ result: R; outcome: CommitOutcome }> {
+  for (let attempt = 1; ; attempt++) {
+    const loaded = await loadCib(target);
+    const result = edit(loaded);
+    try {
+      return { result, outcome: await commitCib(target, loaded.root, result.changed, client) };
+    } catch (err) {
+      if (!(err instanceof StaleCibError) || attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 20 * attempt));
+    }
+  }
+}
+
 function writeAtomic(file: string, text: string): void {
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
   try {
@@ -100,7 +132,10 @@ async function withDaemon<T>(target: Target, work: (client: ApiClient) => Promis
     return await work(client);
   } catch (err) {
     if (err instanceof ApiUnreachableError) throw new CliError(`${err.message} (or use -f CIB.xml to work on a file)`, EXIT_UNAVAILABLE);
-    if (err instanceof ApiCallError) throw new CliError(`pacerd refused the change: ${err.message}`, 1);
+    if (err instanceof ApiCallError) {
+      const stale = err.error.code === "refused" && (err.error.problems ?? []).some((p) => /is older than the current/.test(p));
+      throw new (stale ? StaleCibError : CliError)(`pacerd refused the change: ${err.message}`, 1);
+    }
     throw err;
   } finally {
     client.close();

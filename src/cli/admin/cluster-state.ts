@@ -9,6 +9,7 @@ import { unpack } from "../../scheduler/schedule.js";
 import { clusterStatusLines, countsLine, exitText } from "../../scheduler/status-display.js";
 import { ROLE_NAMES, type Resource, type WorkingSet } from "../../scheduler/types.js";
 import { CliError } from "../errors.js";
+import type { StatusResult } from "../../controller/api-protocol.js";
 
 export function workingSet(root: XmlElement, now = Math.floor(Date.now() / 1000)): WorkingSet {
   let model: CibModel;
@@ -138,6 +139,8 @@ export interface StatusReport {
 export interface StatusHeader {
   stack?: string;
   dc?: string;
+  /** pacerd's transition engine, when the CIB came from a running pacerd. */
+  engine?: StatusResult;
 }
 
 /** crm_mon -1's layout: summary, node list, resources, failed actions. */
@@ -154,6 +157,12 @@ export function statusReport(root: XmlElement, header: StatusHeader = {}, now = 
   const instances = countInstances(ws);
   lines.push(`  * ${ws.nodes.length} node${ws.nodes.length === 1 ? "" : "s"} configured`);
   lines.push(`  * ${instances} resource instance${instances === 1 ? "" : "s"} configured${disabledSuffix(ws)}`);
+  // Only when something is under way (crm_mon has no such line; an idle cluster looks the same).
+  const engine = header.engine;
+  if (engine && engine.state !== "idle" && engine.transition) {
+    const inFlight = engine.inFlight.map((a) => `${a.operationKey}${a.node ? ` on ${a.node}` : ""}`);
+    lines.push(`  * Transition ${engine.transition.id} ${engine.state}${inFlight.length ? `: ${inFlight.join(", ")}` : ""}`);
+  }
   if (ws.maintenanceMode) lines.push("", "              *** Resource management is DISABLED ***", "  The cluster will not attempt to start, stop or recover services");
   else if (ws.stopAll) lines.push("", "    *** Resource management is DISABLED ***", "  The cluster will keep all resources stopped");
   lines.push("");
@@ -169,6 +178,7 @@ export function statusReport(root: XmlElement, header: StatusHeader = {}, now = 
     nodes: ws.nodes.map((n) => ({ name: n.uname, id: n.id, type: n.kind, online: n.online, standby: n.standby, maintenance: n.maintenance, unclean: n.unclean, dc: n.isDc, resources: n.running.map((r) => r.id) })),
     resources: resourceStates(root, ws),
     failedActions: failed,
+    ...(header.engine ? { engine: header.engine } : {}),
   };
   return { text: lines.join("\n") + "\n", json };
 }

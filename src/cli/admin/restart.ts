@@ -3,15 +3,17 @@
 import { setResourceMeta, findResource } from "../../cib/edit/resources.js";
 import { nvpairs } from "../../cib/edit/tree.js";
 import { CliError } from "../errors.js";
-import { commitCib, loadCib } from "./cib-access.js";
+import { editCib, loadCib } from "./cib-access.js";
 import { resourceStates } from "./cluster-state.js";
 import type { CommonOptions } from "./runner.js";
 
 export async function restartResource(opts: CommonOptions, id: string, timeoutSec: number): Promise<number> {
-  const first = await loadCib(opts.target);
-  const previous = nvpairs(findResource(first.root, id), "meta_attributes")["target-role"];
-  setResourceMeta(first.root, id, [["target-role", "Stopped"]]);
-  await commitCib(opts.target, first.root, "configuration", "pacer resource restart");
+  let previous: string | undefined;
+  await editCib(opts.target, (first) => {
+    previous = nvpairs(findResource(first.root, id), "meta_attributes")["target-role"];
+    setResourceMeta(first.root, id, [["target-role", "Stopped"]]);
+    return { changed: "configuration" as const };
+  }, "pacer resource restart");
   const deadline = Date.now() + timeoutSec * 1000;
   let stopped = false;
   while (Date.now() < deadline) {
@@ -23,9 +25,10 @@ export async function restartResource(opts: CommonOptions, id: string, timeoutSe
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  const again = await loadCib(opts.target);
-  setResourceMeta(again.root, id, [["target-role", previous]]);
-  await commitCib(opts.target, again.root, "configuration", "pacer resource restart");
+  await editCib(opts.target, (again) => {
+    setResourceMeta(again.root, id, [["target-role", previous]]);
+    return { changed: "configuration" as const };
+  }, "pacer resource restart");
   if (!stopped) throw new CliError(`resource restart: '${id}' did not stop within ${timeoutSec}s; its target-role is restored`, 1);
   const msg = `restarted '${id}' (stopped, then target-role ${previous ? `back to ${previous}` : "removed"})`;
   process.stdout.write(opts.json ? JSON.stringify({ ok: true, message: msg }) + "\n" : msg + "\n");

@@ -5,7 +5,7 @@ import { cloneElement, serializeXml, type XmlElement } from "../../cib/xml.js";
 import { EditError, type EditResult } from "../../cib/edit/tree.js";
 import { simulate } from "../simulate/run.js";
 import { CliError } from "../errors.js";
-import { commitCib, loadCib, type LoadedCib, type Target } from "./cib-access.js";
+import { editCib, loadCib, type LoadedCib, type Target } from "./cib-access.js";
 
 export interface CommonOptions {
   json: boolean;
@@ -78,10 +78,8 @@ export async function runFamily(family: Family, args: string[]): Promise<number>
   try {
     const prepared = await family.prepare(rest, opts);
     if (prepared.kind === "live") return await prepared.run();
-    const loaded = await loadCib(opts.target);
-    if (prepared.kind === "read") return prepared.show(loaded);
-    const result = prepared.apply(loaded.root);
-    const outcome = await commitCib(opts.target, loaded.root, result.changed, `pacer ${family.name}`);
+    if (prepared.kind === "read") return prepared.show(await loadCib(opts.target));
+    const { result, outcome } = await editCib(opts.target, (loaded) => prepared.apply(loaded.root), `pacer ${family.name}`);
     if (opts.json) process.stdout.write(JSON.stringify({ ok: true, message: result.message, changed: result.changed, ...outcome }) + "\n");
     else process.stdout.write(`${result.message}\n`);
     return 0;

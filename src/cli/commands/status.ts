@@ -14,7 +14,7 @@ const USAGE = `usage: pacer status [--watch [SEC]] [-f CIB.xml] [--json]
 async function once(args: ReturnType<typeof splitCommon>["opts"], clear: boolean): Promise<void> {
   const loaded = await loadCib(args.target, args.target.file === undefined);
   const d = loaded.daemon;
-  const report = statusReport(loaded.root, d ? { stack: `pacer (${d.infrastructure})`, dc: d.dc ? d.node : undefined } : {});
+  const report = statusReport(loaded.root, d ? { stack: `pacer (${d.infrastructure})`, dc: d.dc ? d.node : undefined, engine: loaded.engine } : {});
   if (args.json) process.stdout.write(JSON.stringify(report.json) + "\n");
   else process.stdout.write((clear ? "\x1b[H\x1b[2J" : "") + report.text);
 }
