@@ -5,8 +5,9 @@
 #   NAME.scores   crm_simulate -x NAME.xml -sSQ        (allocation scores, sorted)
 #   NAME.exp      crm_simulate -x NAME.xml -S -G ...   (transition graph)
 # Usage: tools/make-fixture.sh [NAME.xml ...]   (default: all fixtures)
+# FIXTURE_DIR=test/fixtures/scheduler-bundle selects another fixture directory.
 set -euo pipefail
-cd "$(dirname "$0")/../test/fixtures/scheduler"
+cd "$(dirname "$0")/../${FIXTURE_DIR:-test/fixtures/scheduler}"
 export LC_ALL=C
 files=("$@")
 [ ${#files[@]} -gt 0 ] || files=(*.xml)

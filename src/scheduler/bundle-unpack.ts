@@ -374,3 +374,11 @@ export function bundleConnectionHost(rsc: Resource): Node | undefined {
   if (rsc.parent?.kind !== "bundle" || !rsc.remoteNode || !rsc.container) return undefined;
   return rsc.container.assigned ?? rsc.container.runningOn[0];
 }
+
+/** The address of the replica whose instance `rsc` is (what the agent learns as
+ *  `pcmk_external_ip`), if the bundle gives its replicas addresses. */
+export function bundleReplicaAddress(rsc: Resource): string | undefined {
+  const bundle = rsc.parent?.parent;
+  if (bundle?.kind !== "bundle") return undefined;
+  return bundle.bundle!.list.find((r) => r.child === rsc)?.ipAddr;
+}

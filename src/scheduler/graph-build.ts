@@ -3,7 +3,7 @@
 // themselves worth waiting for. Resource actions come first (per resource, newest first, as
 // Pacemaker's lists are kept), then the remaining cluster actions in creation order.
 import { downedByConnectionStop, physicalHost, routerNode } from "./routing.js";
-import { bundleConnectionHost } from "./bundle-unpack.js";
+import { bundleConnectionHost, bundleReplicaAddress } from "./bundle-unpack.js";
 import { evaluateNvsets } from "../cib/nvset.js";
 import { parseTimeout } from "../cib/duration.js";
 import { intervalOriginDelay } from "../cib/interval-origin.js";
@@ -174,6 +174,8 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
     for (const [k, v] of params) attrs[k] = v;
     const host = bundleConnectionHost(rsc);
     if (attrs.addr === "#uname" && host) attrs.addr = host.uname;
+    const ip = bundleReplicaAddress(rsc);
+    if (ip !== undefined) attrs.pcmk_external_ip = ip;
   }
   if (rsc) for (const [k, v] of actionMeta(ws, rsc, a)) attrs[metaName(k)] = v;
   for (const [k, v] of a.meta) attrs[metaName(k)] = v;

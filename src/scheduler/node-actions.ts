@@ -86,11 +86,16 @@ function orderVsFence(ws: WorkingSet, stonith: Action): void {
       const implicit = rsc.requires === "fencing" || target.kind === "guest";
       // (Pacemaker keeps action lists newest first: its "first" stop is the newest one.)
       const parentStop = stops.length && implicit ? [...topOf(rsc).actions].reverse().find((x) => x.task === "stop") : undefined;
+      // Inside a bundle, fencing before the stop would loop through the container's
+      // recovery: the stop follows the bundle's own stop instead.
+      const bundle = topOf(rsc).parent?.kind === "bundle" ? topOf(rsc).parent : undefined;
+      const bundleStop = bundle ? [...bundle.actions].reverse().find((x) => x.task === "stop") : undefined;
       for (const stop of stops) {
         stop.pseudo = true;
         stop.runnable = true;
         if (implicit) {
-          orderActions(stonith, stop, Ord.preserve);
+          if (!bundle) orderActions(stonith, stop, Ord.preserve);
+          else if (bundleStop) orderActions(bundleStop, stop, Ord.preserve);
           if (parentStop && parentStop !== stop) orderActions(stonith, parentStop, Ord.preserve);
         }
       }
