@@ -669,6 +669,8 @@ function addNodeScoresMatchingAttr(nodes: Map<Node, number>, rsc: Resource, attr
 
 function assignPrimitive(ws: WorkingSet, rsc: Resource, prefer: Node | null, log: ScoreLog): Node | null {
   if (rsc.parent && !rsc.parent.allocating) assign(ws, rsc.parent, prefer, log);
+  // Without a fencing device nothing is managed, orphans included (see below).
+  if (rsc.orphan && ws.stonithEnabled && !ws.haveStonithResource) rsc.managed = false;
   if (!rsc.provisional) return rsc.assigned;
   if (rsc.allocating) return null;
   rsc.allocating = true;

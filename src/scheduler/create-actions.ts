@@ -3,12 +3,13 @@
 // unknown, recurring monitors; group pseudo-actions bracket their members' actions.
 import { createNotifyPseudoActions, orderNotifications } from "./notifications.js";
 import { Ord, Role, type Action, type Node, type Resource, type WorkingSet } from "./types.js";
-import { activeNode, customAction, findActions, findActionsExact, opKey, setReason, startAction, stopAction } from "./actions.js";
+import { activeNode, clearFailcount, customAction, findActions, findActionsExact, opKey, setReason, startAction, stopAction } from "./actions.js";
 import { newOrdering, orderActions } from "./ordering.js";
 import { canRunResources } from "./unpack-nodes.js";
 import { newColocation } from "./constraints.js";
 import { containerConstraints } from "./containers.js";
 import { INFINITY } from "../cib/score.js";
+import { failCount } from "./unpack-history.js";
 import { bundleInternalOrderings, createBundleActions, probeBundle } from "./bundle-actions.js";
 
 export function createProbes(ws: WorkingSet): void {
@@ -125,7 +126,19 @@ export function createActiveRecurring(ws: WorkingSet): void {
 }
 
 export function createResourceActions(ws: WorkingSet): void {
+  if (ws.stopOrphans) for (const r of ws.resources) clearOrphanFailcounts(ws, r);
   for (const r of ws.resources) createActions(ws, r);
+}
+
+/** An orphan's fail counts go with it: cleared wherever it has any (before it stops). */
+function clearOrphanFailcounts(ws: WorkingSet, rsc: Resource): void {
+  // (An unmanaged orphan's clearing would be optional: it is not scheduled.)
+  if (!rsc.orphan || !rsc.managed) return;
+  for (const node of ws.nodes) {
+    if (!node.online || failCount(ws, rsc, node, true).count === 0) continue;
+    const clear = clearFailcount(ws, rsc, node, "it is orphaned");
+    newOrdering(ws, { rsc, action: clear }, { rsc, task: opKey(rsc.id, "stop") }, Ord.optional);
+  }
 }
 
 /** Whether an instance (or any of its members) stops, starts, or is active. */
