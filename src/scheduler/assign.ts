@@ -302,6 +302,7 @@ function appendParentColocations(clone: Resource, inst: Resource, all: boolean):
 function assignClone(ws: WorkingSet, rsc: Resource, prefer: Node | null, log: ScoreLog): Node | null {
   if (!rsc.provisional) return null;
   if (rsc.allocating) return null;
+  if (rsc.clone!.promotable) addPromotionScores(rsc);
   rsc.allocating = true;
   for (const c of [...rsc.thisWith]) assign(ws, c.primary, prefer, log);
   for (const c of [...rsc.withThis]) {
@@ -321,11 +322,51 @@ function assignClone(ws: WorkingSet, rsc: Resource, prefer: Node | null, log: Sc
 
 // ---- promotion ----
 
-function promotionScore(ws: WorkingSet, inst: Resource, node: Node): number | undefined {
+/** Instances lean towards the nodes where they would be promoted: each instance's positive
+ *  promotion score on a usable node is added to its weight there (once per clone). */
+function addPromotionScores(clone: Resource): void {
+  if (promotionScoresAdded.has(clone)) return;
+  promotionScoresAdded.add(clone);
+  for (const inst of clone.children) {
+    for (const [node, weight] of [...inst.allowed]) {
+      if (!available(node)) continue;
+      const score = instancePromotionScore(clone, inst, node);
+      if (score > 0) inst.allowed.set(node, addScores(weight, score));
+      if (score > inst.priority) inst.priority = score;
+    }
+  }
+}
+
+const promotionScoresAdded = new WeakSet<Resource>();
+
+/** An instance's promotion score on a node (a cloned group's: the sum of its members'); an
+ *  anonymous instance has none where another instance is active. */
+function instancePromotionScore(clone: Resource, inst: Resource, node: Node): number {
+  if (inst.children.length) {
+    let sum = 0;
+    for (const c of inst.children) sum = addScores(sum, instancePromotionScore(clone, c, node));
+    return sum;
+  }
+  if (!inst.unique && activeElsewhere(clone, inst, node)) return 0;
+  return promotionScore(inst, node) ?? 0;
+}
+
+/** Whether the first instance found active on the node (for this member) is another one. */
+function activeElsewhere(clone: Resource, member: Resource, node: Node): boolean {
+  const base = member.def.id;
+  for (const inst of clone.children) {
+    const m = inst.kind === "primitive" ? inst : inst.children.find((c) => c.def.id === base);
+    if (!m || !m.runningOn.includes(node)) continue;
+    return m !== member;
+  }
+  return false;
+}
+
+function promotionScore(inst: Resource, node: Node): number | undefined {
   if (inst.children.length) {
     let sum: number | undefined;
     for (const c of inst.children) {
-      const v = promotionScore(ws, c, node);
+      const v = promotionScore(c, node);
       if (v !== undefined) sum = addScores(sum ?? 0, v);
     }
     return sum;
@@ -367,7 +408,7 @@ function setInstanceRoles(ws: WorkingSet, clone: Resource): void {
     if (!chosen) continue;
     const next = inst.nextRole;
     if (next === Role.Started || next === Role.Unknown) {
-      const score = promotionScore(ws, inst, chosen);
+      const score = promotionScore(inst, chosen);
       inst.priority = score === undefined ? -1 : score;
     } else if (next === Role.Unpromoted || next === Role.Stopped) {
       inst.priority = -INFINITY;
@@ -544,6 +585,10 @@ function applyColocationScore(ws: WorkingSet, dependent: Resource, primary: Reso
   }
   if (primary.kind === "clone") {
     if (primary.provisional) return;
+    if (primary.clone!.promotable && c.primaryRole !== Role.Unknown) {
+      colocateWithPromotableRole(dependent, primary, c);
+      return;
+    }
     if (c.score >= INFINITY) {
       // Mandatory: only nodes where some (unblocked) instance will run remain.
       const affected = new Set<Node>();
@@ -561,6 +606,39 @@ function applyColocationScore(ws: WorkingSet, dependent: Resource, primary: Reso
     if (!colocationAffects(dependent, p, c)) continue;
     colocationMatch(dependent, p, c);
   }
+}
+
+/**
+ * Colocation with a role of a promotable clone: the dependent follows the instances that
+ * will have that role. Optional: each such node (by attribute) gains the score. Mandatory:
+ * only those nodes remain, each with the instance's own weight added (not for
+ * promoted-with-promoted, or unpromoted dependents could never start).
+ */
+function colocateWithPromotableRole(dependent: Resource, primary: Resource, c: Colocation): void {
+  const affected = new Map<Node, number>();
+  for (const inst of primary.children) {
+    const node = instanceLocation(inst);
+    if (!node) continue;
+    const role = Math.max(...[inst, ...leavesOf(inst)].map((l) => l.nextRole));
+    if (role !== c.primaryRole) continue;
+    if (c.score < INFINITY) {
+      const value = node.attrs.get(c.nodeAttribute);
+      for (const [n, w] of dependent.allowed) if (eqCase(n.attrs.get(c.nodeAttribute), value)) dependent.allowed.set(n, addScores(w, c.score));
+    }
+    if (!affected.has(node)) affected.set(node, instanceWeight(inst));
+  }
+  if (c.score < INFINITY || (c.dependentRole === Role.Promoted && c.primaryRole === Role.Promoted)) return;
+  for (const [n, w] of dependent.allowed) {
+    const add = affected.get(n);
+    dependent.allowed.set(n, add === undefined ? -INFINITY : addScores(w, add));
+  }
+  for (const n of affected.keys()) if (!dependent.allowed.has(n)) dependent.allowed.set(n, -INFINITY);
+}
+
+function instanceWeight(inst: Resource): number {
+  if (inst.kind === "primitive") return assignedWeight.get(inst) ?? 0;
+  for (const c of inst.children) if (c.assigned) return assignedWeight.get(c) ?? 0;
+  return 0;
 }
 
 function colocationMatch(dependent: Resource, primary: Resource, c: Colocation): void {
@@ -768,6 +846,10 @@ function chooseNode(ws: WorkingSet, rsc: Resource, prefer: Node | null): boolean
   return assignTo(ws, rsc, chosen ?? null, false);
 }
 
+/** The resource's weight on its node when it was placed there (Pacemaker keeps it with the
+ *  assignment; colocations with a promoted role add it to the dependent's). */
+const assignedWeight = new WeakMap<Resource, number>();
+
 export function assignTo(ws: WorkingSet, rsc: Resource, node: Node | null, force: boolean): boolean {
   let chosen = node;
   if (chosen && !force && (!available(chosen) || (rsc.allowed.get(chosen) ?? -INFINITY) < 0)) chosen = null;
@@ -779,6 +861,7 @@ export function assignTo(ws: WorkingSet, rsc: Resource, node: Node | null, force
     return false;
   }
   rsc.assigned = chosen;
+  assignedWeight.set(rsc, rsc.allowed.get(chosen) ?? chosen.weight);
   chosen.numResources++;
   for (const [k, v] of rsc.utilization) chosen.utilization.set(k, (chosen.utilization.get(k) ?? 0) - v);
   return true;
