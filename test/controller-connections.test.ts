@@ -141,7 +141,8 @@ test("recurring monitor pokes; kill -9 of the executor → failed monitor, conne
   await until(() => events.some((e) => e.kind === "connection-lost"), 5000, "connection-lost");
   const failed = events.find((e) => e.kind === "recurring-result");
   assert.ok(failed && failed.kind === "recurring-result");
-  assert.equal(failed.node, "g1");
+  assert.equal(failed.node, "host1", "recorded where the connection resource runs (the cluster node), not in the guest");
+  assert.equal(failed.resource.id, "g1");
   assert.equal(failed.task, "monitor");
   assert.equal(failed.intervalMs, 300);
   assert.equal(failed.transitionKey, "2:1:0:test");

@@ -126,7 +126,7 @@ test("an action in flight when the connection drops completes NOT_CONNECTED; the
   assert.match(out.exitReason ?? "", /connection to g1 .* lost/);
   assert.ok(Date.now() - t0 < 4000, "not left waiting for the agent's 8 s");
   await until(() => events.some((e) => e.kind === "connection-lost" && e.node === "g1"), 5000, "connection-lost");
-  assert.ok(events.some((e) => e.kind === "recurring-result" && e.node === "g1" && e.resource.type === "remote" && e.outcome.rc === OcfRc.UNKNOWN_ERROR), "the connection monitor failed");
+  assert.ok(events.some((e) => e.kind === "recurring-result" && e.node === "host1" && e.resource.id === "g1" && e.resource.type === "remote" && e.outcome.rc === OcfRc.UNKNOWN_ERROR), "the connection monitor failed");
   assert.deepEqual(r.connectedNodes(), []);
   const after = await r.run(dummyAction("monitor", "g1"), "4:1:7:k");
   assert.equal(after.opStatus, ExecStatus.NOT_CONNECTED);

@@ -34,6 +34,8 @@ export interface ConnectionManagerEvents {
 }
 
 interface RecurringMonitor {
+  /** The cluster node whose history holds the connection resource (the action's on_node). */
+  node: string;
   intervalMs: number;
   timeoutMs: number;
   transitionKey: string;
@@ -287,6 +289,7 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     const out = this.outcome(t0, rc, status, first);
     if (rc !== OcfRc.OK) return out;
     const mon: RecurringMonitor = {
+      node: action.onNode ?? link.target.node,
       intervalMs,
       timeoutMs,
       transitionKey,
@@ -330,7 +333,8 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     mon.status = status;
     this.emit("event", {
       kind: "recurring-result",
-      node: link.target.node,
+      // The connection resource's history is on the cluster node that holds it.
+      node: mon.node,
       resource: mon.resource,
       task: "monitor",
       intervalMs: mon.intervalMs,

@@ -128,7 +128,8 @@ export class ExecutorDispatch extends EventEmitter<{ event: [DispatchEvent] }> i
       try {
         await this.executor.cancel(op.resource.id, op.task, op.intervalMs);
       } catch (err) {
-        this.log(`cancelling ${op.resource.id}_${op.task}_${op.intervalMs} on ${this.node} at close: ${errorText(err)}`);
+        // A lost connection took the op with it: nothing to cancel.
+        if (!(err instanceof ExecutorError && err.code === Errno.ENOTCONN)) this.log(`cancelling ${op.resource.id}_${op.task}_${op.intervalMs} on ${this.node} at close: ${errorText(err)}`);
       }
     }
     this.recurringOps.clear();
