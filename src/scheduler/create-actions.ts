@@ -253,7 +253,7 @@ function createPrimitiveActions(ws: WorkingSet, rsc: Resource): void {
   // target, from the same source; otherwise the resource is stopped on both ends.
   let continuePartial = false;
   let abandonPartial = false;
-  for (const dangling of rsc.danglingMigrations) stopAction(ws, rsc, dangling, false);
+  for (const dangling of rsc.danglingMigrations) stopAction(ws, rsc, dangling, false).dangle = true;
   if (rsc.partialMigrationSource && rsc.partialMigrationTarget && numActive === 2 && current === rsc.partialMigrationSource && chosen === rsc.partialMigrationTarget && canMigrate(rsc, current)) {
     continuePartial = true;
   } else if (rsc.partialMigrationSource || rsc.partialMigrationTarget) {

@@ -232,6 +232,8 @@ function orderAfter(first: Action | undefined, rsc: Resource, o: PendingOrdering
   let flags = o.flags;
   const thens = o.thenAction ? [o.thenAction] : findByTask(rsc, o.thenKey!);
   if (thens.length === 0) return;
+  // The stop left over by a completed migration does not restart the resource.
+  if (first && first.rsc === rsc && first.dangle) flags &= ~Ord.impliesThen;
   if (!first && (flags & Ord.impliesThen) === 0) return;
   for (const t of thens) {
     if (first) orderActions(first, t, flags);

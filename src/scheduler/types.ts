@@ -291,6 +291,8 @@ export interface Action {
   guestContainer?: Resource;
   /** Part of a live migration that can still happen (pe_action_migrate_runnable). */
   migrateRunnable?: boolean;
+  /** The stop on the source of a migration that completed without it (pe_action_dangle). */
+  dangle?: boolean;
 }
 
 export interface WorkingSet {
