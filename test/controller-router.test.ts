@@ -150,10 +150,14 @@ test("recurring results from inside a guest are re-emitted under the guest's nam
 
 test("stopping the connection drops the guest's dispatcher", { skip }, async () => {
   const { r } = newRouter();
+  const nodes: [string, boolean][] = [];
+  r.on("node", (n, up) => nodes.push([n, up]));
   const p = await guest(r);
+  assert.deepEqual(nodes, [["g1", true]]);
   assert.equal((await r.run(connAction("stop", p.port), "9:1:0:k")).rc, OcfRc.OK);
   assert.deepEqual(r.connectedNodes(), []);
   assert.equal((await r.run(dummyAction("monitor", "g1"), "10:1:7:k")).opStatus, ExecStatus.NOT_CONNECTED);
+  assert.deepEqual(nodes, [["g1", true], ["g1", false]]);
 });
 
 test("createRouter wires the local executor and a connection manager", { skip }, async () => {

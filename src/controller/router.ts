@@ -40,7 +40,14 @@ interface Remote {
   inFlight: Set<(o: ActionOutcome) => void>;
 }
 
-export class Router extends EventEmitter<{ event: [DispatchEvent] }> implements ActionDispatcher {
+export interface RouterEvents {
+  event: [DispatchEvent];
+  /** A guest's or remote node's connection came up (true) or went away (false): the
+   *  daemon records it in the node's node_state (recordRemoteNodeStates). */
+  node: [name: string, connected: boolean];
+}
+
+export class Router extends EventEmitter<RouterEvents> implements ActionDispatcher {
   private readonly remotes = new Map<string, Remote>();
   private readonly log: (m: string) => void;
   private readonly forward = (e: DispatchEvent) => this.emit("event", e);
@@ -110,6 +117,7 @@ export class Router extends EventEmitter<{ event: [DispatchEvent] }> implements 
     dispatcher.on("event", this.forward);
     this.remotes.set(node, { dispatcher, inFlight: new Set() });
     this.log(`routing actions for ${node} through its connection`);
+    this.emit("node", node, true);
   }
 
   private detach(node: string, reason: string | undefined): void {
@@ -120,6 +128,7 @@ export class Router extends EventEmitter<{ event: [DispatchEvent] }> implements 
     const why = reason ?? `the connection to ${node} was stopped`;
     for (const settle of [...remote.inFlight]) settle(notConnected(`${why} (the action's result is unknown)`));
     void remote.dispatcher.close().catch((err: unknown) => this.log(`closing the dispatcher of ${node}: ${(err as Error).message}`));
+    if (!this.closed) this.emit("node", node, false);
   }
 
   async close(): Promise<void> {
