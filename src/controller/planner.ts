@@ -86,6 +86,7 @@ export class Planner {
   private clusterNodes = new Set<string>();
   private unsubscribe?: () => void;
   private readonly onEvent = (e: DispatchEvent) => this.dispatchEvent(e);
+  private readonly onNode = (node: string, up: boolean) => this.connectionChanged(node, up);
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly o: PlannerOptions) {
@@ -99,6 +100,8 @@ export class Planner {
       this.request(`CIB ${result.kind} change (${cib.attrs["update-client"] ?? "unknown client"})`, true);
     });
     this.o.dispatcher.on("event", this.onEvent);
+    // Routers say when a guest's or remote node's connection comes up or goes away.
+    (this.o.dispatcher as unknown as NodeEvents).on("node", this.onNode);
     this.request("start-up", true);
   }
 
@@ -144,6 +147,7 @@ export class Planner {
     this.stopped = true;
     this.unsubscribe?.();
     this.o.dispatcher.off("event", this.onEvent);
+    (this.o.dispatcher as unknown as NodeEvents).off("node", this.onNode);
     clearTimeout(this.timer);
     this.recheckAt = undefined;
     this.runner?.abort("pacerd is stopping");
@@ -223,7 +227,8 @@ export class Planner {
         log: this.log,
       });
       // Something may have arrived while we planned: the graph is stale before it starts.
-      if (this.pending) this.runner.abort(this.reasons[this.reasons.length - 1] ?? "changed while planning");
+      if (this.stopped) this.runner.abort("pacerd is stopping");
+      else if (this.pending) this.runner.abort(this.reasons[this.reasons.length - 1] ?? "changed while planning");
       graphRun = this.runner.run();
     } finally {
       this.planning = false;
@@ -248,6 +253,20 @@ export class Planner {
       this.pending = true;
       if (this.reasons.length === 0) this.reasons.push(`transition ${id} ${result.state === "aborted" ? "aborted" : "done"}`);
     }
+  }
+
+  /**
+   * Recorded at once, before any result of an action on that node: a connection that comes
+   * up may reach a restarted executor, so the node's history starts over (what runs there is
+   * learnt again through probes), as Pacemaker does when a remote node comes up. Not a
+   * trigger by itself: the connection start (or probe) that made it happen is in a graph.
+   */
+  private connectionChanged(node: string, up: boolean): void {
+    if (this.stopped) return;
+    this.log(`${node}: connection ${up ? "up: its history starts over" : "down"}`);
+    this.o.recorder.submit({ kind: "remote-connection", node, nodeId: node, remote: true, up }).catch((err: unknown) => {
+      this.log(`recording ${node}'s connection ${up ? "up" : "down"} failed: ${err instanceof Error ? err.message : String(err)}`);
+    });
   }
 
   private dispatchEvent(e: DispatchEvent): void {
@@ -307,6 +326,11 @@ export class Planner {
     }, delay);
     this.timer.unref();
   }
+}
+
+interface NodeEvents {
+  on(event: "node", listener: (node: string, up: boolean) => void): unknown;
+  off(event: "node", listener: (node: string, up: boolean) => void): unknown;
 }
 
 /** Plan as if stop-all-resources=true, in this copy only. */

@@ -62,7 +62,11 @@ export type RecordItem =
   /** The node is down and nothing runs there: a guest's implied fencing, a connection stop. */
   | (NodeTarget & { kind: "node-down"; origin: string })
   /** Forget the node's resource history so that everything is probed again (probe_again). */
-  | (NodeTarget & { kind: "forget-node-history" });
+  | (NodeTarget & { kind: "forget-node-history" })
+  /** A guest's or remote node's connection came up (its executor may have restarted: its
+   *  history and transient attributes start again, as Pacemaker's remote_node_up does) or
+   *  went away (in_ccm false; the history stays until the node is fenced). */
+  | (NodeTarget & { kind: "remote-connection"; up: boolean });
 
 interface Queued {
   item: RecordItem;
@@ -229,6 +233,16 @@ export function applyRecords(cib: XmlElement, items: Prepared[], now: number): v
         const s = state(item);
         recordNodeDown(cib, { uname: item.node, id: item.nodeId }, item.origin);
         index.forgetHistory(s);
+        break;
+      }
+      case "remote-connection": {
+        const s = state({ ...item, remote: true });
+        s.attrs.in_ccm = item.up ? "true" : "false";
+        s.attrs["crm-debug-origin"] = item.up ? "remote_node_up" : "remote_node_down";
+        if (item.up) {
+          s.children = s.children.filter((c) => c.name !== "lrm" && c.name !== "transient_attributes");
+          index.forgetHistory(s);
+        }
         break;
       }
       case "forget-node-history": {
