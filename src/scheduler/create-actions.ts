@@ -401,7 +401,8 @@ function createMigrationActions(ws: WorkingSet, rsc: Resource, current: Node): v
     newOrdering(ws, { rsc, task: "migrate_to" }, { rsc, task: "migrate_from" }, Ord.optional | Ord.impliesFirstMigratable);
   }
   migrateFrom.migrateRunnable = true;
-  newOrdering(ws, { rsc, task: "monitor" }, { rsc, task: "migrate_from" }, Ord.optional);
+  // Probe → migrate_to → migrate_from; when only migrate_from is left, probe → migrate_from.
+  if (!migrateTo) newOrdering(ws, { rsc, task: "monitor" }, { rsc, task: "migrate_from" }, Ord.optional);
   newOrdering(ws, { rsc, task: "migrate_from" }, { rsc, task: "stop" }, Ord.optional | Ord.impliesFirstMigratable);
   newOrdering(ws, { rsc, task: "migrate_from" }, { rsc, task: "start" }, Ord.optional | Ord.impliesFirstMigratable | Ord.pseudoLeft);
   for (const a of [migrateTo, migrateFrom]) {

@@ -174,7 +174,8 @@ function migrationEquivalents(ws: WorkingSet, o: PendingOrdering): void {
   const implies = o.flags & Ord.impliesThen ? Ord.impliesThen : 0;
   if (ft === "start" && tt === "start") {
     if (f.allowMigrate) newOrdering(ws, { rsc: f, task: "migrate_from" }, { rsc: t, task: "migrate_to" }, Ord.optional);
-    if (t.allowMigrate) newOrdering(ws, { rsc: f, task: "start" }, { rsc: t, task: "migrate_to" }, Ord.optional | implies);
+    // (Only if f's start is a real one: when f migrates too, the migrate_from above orders it.)
+    if (t.allowMigrate) newOrdering(ws, { rsc: f, task: "start" }, { rsc: t, task: "migrate_to" }, Ord.optional | implies | (f.allowMigrate ? Ord.applyFirstNonMigratable : 0));
   } else if (t.allowMigrate && ft === "stop" && tt === "stop") {
     newOrdering(ws, { rsc: f, task: "stop" }, { rsc: t, task: "migrate_to" }, Ord.optional | implies);
     if (t.partialMigrationTarget) newOrdering(ws, { rsc: f, task: "stop" }, { rsc: t, task: "migrate_from" }, Ord.optional | implies);
@@ -190,7 +191,7 @@ export function applyOrderings(ws: WorkingSet): void {
   const list = pending(ws);
   for (let i = 0; i < list.length; i++) {
     const o = list[i];
-    if (o.flags & (Ord.optional | Ord.impliesThen)) migrationEquivalents(ws, o);
+    if (o.flags !== Ord.none) migrationEquivalents(ws, o);
   }
   withLinkBatch(() => linkPending(ws));
 }
