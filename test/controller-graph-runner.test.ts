@@ -40,8 +40,11 @@ class ScriptedDispatcher extends EventEmitter<{ event: [DispatchEvent] }> implem
   ) {
     super();
   }
+  /** Called as each action begins. */
+  onBegin?: (a: GraphAction) => void;
   async run(action: GraphAction): Promise<ActionOutcome> {
     this.log.push(`begin ${action.operationKey}`);
+    this.onBegin?.(action);
     this.running++;
     this.maxRunning = Math.max(this.maxRunning, this.running);
     const ms = this.delay(action);
@@ -165,8 +168,11 @@ test("an outside abort stops firing; on-fail=ignore failures do not abort", asyn
     transitionId: 8, uuid: "u", dispatcher: d, recorder: new ResultRecorder(store, undefined), clusterNodes: new Set(["node1"]), nodeNames: new Map(),
     nodeActionLimit: 4, batchLimit: 0, clusterDelayMs: 0, log: () => {},
   });
+  // The change arrives while n is in flight.
+  d.onBegin = (a) => {
+    if (a === next) runner.abort("CIB configuration change");
+  };
   const done = runner.run();
-  setTimeout(() => runner.abort("CIB configuration change"), 80);
   const result = await done;
   assert.equal(result.state, "aborted");
   assert.equal(result.reason, "CIB configuration change");
