@@ -228,3 +228,25 @@ test("cluster events: clear_failcount and lrm_delete act on the CIB; fencing a c
   assert.deepEqual(d.log, [], "nothing went to the executor");
   await store.close();
 });
+
+test("record-pending: a one-shot action is recorded as pending (call-id -1, op-status -1, rc 193) while it runs, then replaced by its result", async () => {
+  const start = rscOp("p", "start", { CRM_meta_record_pending: "true" });
+  const store = await openStore();
+  let seenPending: Record<string, string> | undefined;
+  const d = new ScriptedDispatcher(() => 0, () => 150);
+  d.onBegin = () => {
+    setTimeout(() => {
+      seenPending = [...walk(store.snapshot())].find((e) => e.name === "lrm_rsc_op" && e.attrs.id === "p_last_0")?.attrs;
+    }, 100);
+  };
+  const runner = new GraphRunner({
+    graph: graph([[start, []]]), transitionId: 10, uuid: "u", dispatcher: d, recorder: new ResultRecorder(store, undefined), clusterNodes: new Set(["node1"]), nodeNames: new Map(),
+    nodeActionLimit: 4, batchLimit: 0, clusterDelayMs: 0, log: () => {},
+  });
+  const result = await runner.run();
+  assert.equal(result.state, "complete");
+  assert.deepEqual([seenPending?.["call-id"], seenPending?.["op-status"], seenPending?.["rc-code"], seenPending?.operation], ["-1", "-1", "193", "start"]);
+  const final = [...walk(store.snapshot())].find((e) => e.name === "lrm_rsc_op" && e.attrs.id === "p_last_0")!.attrs;
+  assert.deepEqual([final["op-status"], final["rc-code"]], ["0", "0"]);
+  await store.close();
+});

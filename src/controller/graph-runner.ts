@@ -276,6 +276,21 @@ export class GraphRunner {
     const key = transitionKey(action.id, this.o.transitionId, targetRc, this.o.uuid);
     const deadlineMs = intAttr(attrs.CRM_meta_timeout, 20_000) + intAttr(attrs.CRM_meta_start_delay, 0) + this.o.clusterDelayMs;
     const started = Date.now();
+    const resource: DispatchResource = { id: p.id, class: p.class, type: p.type };
+    if (p.provider !== undefined) resource.provider = p.provider;
+    if (p.longId !== undefined) resource.longId = p.longId;
+    const target = this.target(action);
+
+    // record-pending: the history says "in progress" while a one-shot action runs (status
+    // shows Starting/Stopping). The recorder keeps order, so the result always lands after.
+    let pending: Promise<void> | undefined;
+    if (attrs.CRM_meta_record_pending === "true" && intervalMs === 0 && !["cancel", "delete", "notify"].includes(action.operation) && targetRc !== 7) {
+      pending = this.o.recorder.submit({
+        kind: "operation", ...target, resource, task: action.operation, intervalMs, params: attrs, transitionKey: key, targetRc,
+        outcome: { callId: -1, rc: OcfRc.UNKNOWN, opStatus: ExecStatus.PENDING, lastRcChange: Math.floor(started / 1000), execTimeMs: 0, queueTimeMs: 0 },
+      });
+      pending.catch((err: unknown) => this.o.log(`${this.tag}: recording ${action.operationKey} as pending failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
 
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<ActionOutcome>((resolve) => {
@@ -300,11 +315,8 @@ export class GraphRunner {
       clearTimeout(timer);
     }
 
-    const resource: DispatchResource = { id: p.id, class: p.class, type: p.type };
-    if (p.provider !== undefined) resource.provider = p.provider;
-    if (p.longId !== undefined) resource.longId = p.longId;
+    await pending?.catch(() => undefined);
     const items: RecordItem[] = [];
-    const target = this.target(action);
     if (action.operation === "cancel") {
       if (outcome.opStatus === ExecStatus.DONE) items.push({ kind: "cancelled", ...target, rscId: p.id, task: attrs.CRM_meta_operation ?? "monitor", intervalMs });
     } else if (action.operation === "delete") {
