@@ -37,7 +37,8 @@ function thenStop(ws: WorkingSet, first: Action, then: Resource, extra: number):
 /** Pacemaker's pcmk__order_remote_connection_actions. */
 export function orderRemoteConnectionActions(ws: WorkingSet): void {
   if (!ws.nodes.some((n) => n.kind !== "cluster")) return;
-  for (const action of [...ws.actions]) {
+  // (Newest first, as Pacemaker keeps its action list: it decides which fencing comes first.)
+  for (const action of [...ws.actions].reverse()) {
     const rsc = action.rsc;
     if (!rsc) continue;
     if (rsc.remoteNode && action.task === "clear_failcount") {
