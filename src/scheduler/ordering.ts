@@ -405,7 +405,7 @@ function nativeUpdate(first: Action, then: Action, flags: Flags, filter: Filter,
     }
   }
   if (type & Ord.impliesFirst && !then.optional) {
-    implies(first, then, "optional");
+    if (!flags.optional) implies(first, then, "optional");
     if (first.migrateRunnable && !then.migrateRunnable) implies(first, then, "migrateRunnable");
   }
   if (type & Ord.promotedImpliesFirst && filter.optional && !then.optional && then.rsc && then.rsc.role === Role.Promoted) implies(first, then, "optional");
@@ -425,7 +425,7 @@ function nativeUpdate(first: Action, then: Action, flags: Flags, filter: Filter,
   if (type & Ord.restart) handleRestart(first, then, filter);
 }
 
-function updateForOrdering(first: Action, then: Action, node: Node | undefined, flags: Flags, type: number): { then: boolean; first: boolean } {
+function updateForOrdering(first: Action, then: Action, node: Node | undefined, flags: Flags, type: number, thenFlags: Flags = flags): { then: boolean; first: boolean } {
   const tb = snapshot(then);
   const fb = snapshot(first);
   if (type & Ord.impliesThen) {
@@ -434,7 +434,8 @@ function updateForOrdering(first: Action, then: Action, node: Node | undefined, 
   }
   if (type & Ord.restart && then.rsc) variantUpdate(then.rsc, first, then, node, flags, { optional: true, runnable: true }, Ord.restart);
   if (type & Ord.impliesFirst) {
-    if (first.rsc) variantUpdate(first.rsc, first, then, node, flags, { optional: true }, Ord.impliesFirst);
+    // (A collective 'then' counts as required only where 'first' is: its flags on that node.)
+    if (first.rsc) variantUpdate(first.rsc, first, then, node, thenFlags, { optional: true }, Ord.impliesFirst);
     else if (!flags.optional && first.runnable) first.runnable = false;
   }
   if (type & Ord.promotedImpliesFirst && then.rsc) variantUpdate(then.rsc, first, then, node, { ...flags, runnable: true }, { optional: true }, Ord.promotedImpliesFirst);
@@ -501,9 +502,9 @@ export function updateAction(ws: WorkingSet, then: Action): void {
       }
     }
     const firstFlags = actionFlags(first, thenNode);
-    actionFlags(then, firstNode);
+    const thenFlags = actionFlags(then, firstNode);
     if (other.flags === Ord.none) continue;
-    const r = updateForOrdering(first, then, thenNode, firstFlags, other.flags);
+    const r = updateForOrdering(first, then, thenNode, firstFlags, other.flags, thenFlags);
     while (memberChanged.length) reprocessAfter(ws, memberChanged.pop()!);
     if (r.first) {
       for (const o of first.after) updateAction(ws, o.action);
