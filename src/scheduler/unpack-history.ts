@@ -551,6 +551,10 @@ function processRscState(ws: WorkingSet, rsc: Resource, node: Node, onFail: OnFa
         rsc.failed = true;
         rsc.needsStop = true;
     }
+  } else if (rsc.cloneName?.includes(":") && !rsc.unique && !rsc.orphan) {
+    // An instance number in the history (older status sections) says nothing about a stopped
+    // anonymous instance: it keeps its own name, which the graph then shows.
+    rsc.cloneName = undefined;
   }
   if (keepsRunningOnTarget(rsc, node)) rsc.role = Role.Started;
 }
