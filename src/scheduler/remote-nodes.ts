@@ -120,7 +120,10 @@ export function createRemoteNodes(ws: WorkingSet, index: IdIndex): void {
     node.attrs.set("#kind", "container");
     node.weight = -INFINITY;
     node.bundleReplica = true;
-    if (!existing) add(node);
+    if (!existing) {
+      node.madeByBundle = def.id;
+      add(node);
+    }
   }
   ws.nodes.sort((a, b) => naturalCompare(a.uname, b.uname));
 }

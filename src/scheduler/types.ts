@@ -64,6 +64,9 @@ export interface Node {
   requiresReset?: boolean;
   /** A bundle replica's guest node: nothing but the replica's own instance may run there. */
   bundleReplica?: boolean;
+  /** A bundle replica's guest node not declared in <nodes>: the bundle that makes it. It
+   *  exists only from that bundle's place in the configuration on (clone-max defaults). */
+  madeByBundle?: string;
 }
 
 export type Recovery = "stop_start" | "stop_only" | "block" | "stop_unexpected";

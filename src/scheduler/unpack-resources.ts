@@ -12,10 +12,25 @@ import { connectionParam, guestConnectionDefs, isConnectionDef } from "./remote-
 import { buildBundle } from "./bundle-unpack.js";
 import { OnFail, Role, parseRole, type CloneSettings, type OpConfig, type Recovery, type Resource, type WorkingSet } from "./types.js";
 
+/** Per working set, the bundles unpacked so far: their guest nodes count for the clones that
+ *  follow them in the configuration, not for those before (Pacemaker makes a bundle's nodes
+ *  as it unpacks the bundle). */
+const bundlesBuilt = new WeakMap<WorkingSet, Set<string>>();
+
+function knownNodeCount(ws: WorkingSet): number {
+  const built = bundlesBuilt.get(ws);
+  let n = 0;
+  for (const node of ws.nodes) if (node.madeByBundle === undefined || built?.has(node.madeByBundle)) n++;
+  return n;
+}
+
 export function unpackResources(ws: WorkingSet, index: IdIndex): void {
+  const built = new Set<string>();
+  bundlesBuilt.set(ws, built);
   for (const def of ws.model.resources) {
     if (def.kind === "bundle") {
       ws.resources.push(buildBundle(ws, def, (d, parent) => buildResource(ws, d, parent, index)));
+      built.add(def.id);
       continue;
     }
     ws.resources.push(buildResource(ws, def, undefined, index));
@@ -148,7 +163,7 @@ function cloneSettings(ws: WorkingSet, rsc: Resource, def: ResourceDef): CloneSe
     return Number.isNaN(n) ? dflt : n;
   };
   const promotable = def.legacyMaster === true || isTrue(m.get("promotable"));
-  const nodes = ws.nodes.length;
+  const nodes = knownNodeCount(ws);
   return {
     max: Math.max(0, int("clone-max", Math.max(1, nodes))),
     nodeMax: int("clone-node-max", 1),
