@@ -273,10 +273,21 @@ interface Flags {
 
 function actionFlags(a: Action, node: Node | undefined): Flags {
   if (a.rsc && a.rsc.kind === "group") return groupActionFlags(a, node);
-  // Notification pseudo-actions have no per-instance counterpart to summarise.
-  if (a.rsc && a.rsc.kind === "clone" && a.task !== "notify" && a.task !== "notified") return cloneActionFlags(a, node);
+  if (a.rsc && a.rsc.kind === "clone") return cloneActionFlags(a, node);
   if (a.rsc && a.rsc.kind === "bundle") return cloneActionFlags(a, node, bundleMembersFor(a.rsc, a.task));
   return { optional: a.optional, runnable: a.runnable, pseudo: a.pseudo };
+}
+
+/** Before a clone's actions go to the graph, each is summarised once more from its instances
+ *  (as Pacemaker does when it adds them): a bracket or notification for a change that no
+ *  instance can make becomes unrunnable even if no ordering re-examined it. */
+export function summariseCloneActions(ws: WorkingSet): void {
+  const visit = (r: Resource) => {
+    if (r.kind === "clone") for (const a of r.actions) cloneActionFlags(a, undefined);
+    r.children.forEach(visit);
+    if (r.bundle?.inner) visit(r.bundle.inner);
+  };
+  ws.resources.forEach(visit);
 }
 
 /** What a bundle's action summarises: its containers' starts and stops, its instances'
@@ -290,7 +301,8 @@ function bundleMembersFor(bundle: Resource, task: string): Resource[] {
 /** A clone's action is required if any instance's is, runnable if any instance's is. */
 function cloneActionFlags(a: Action, node: Node | undefined, members: Resource[] = a.rsc!.children): Flags {
   const flags: Flags = { optional: true, runnable: true, pseudo: true };
-  const childTask = CHILD_TASK[a.task] ?? a.task;
+  const task = a.task === "notify" || a.task === "notified" ? notifiedTask(a) : a.task;
+  const childTask = CHILD_TASK[task] ?? task;
   let anyRunnable = false;
   for (const c of members) {
     const m = c.actions.find((x) => x.task === childTask && (c.children.length > 0 || !node || !x.node || x.node === node));
@@ -307,6 +319,14 @@ function cloneActionFlags(a: Action, node: Node | undefined, members: Resource[]
     if (!node) a.runnable = false;
   }
   return flags;
+}
+
+/** The task a notification pseudo-action is about (`C_confirmed-pre_notify_start_0` → start,
+ *  `C_post_notify_running_0` → running): it is summarised from the instances' actions for
+ *  that task, so the notifications of a change no instance can make are unrunnable too. */
+function notifiedTask(a: Action): string {
+  const m = /_notify_([a-z_-]+)_\d+$/.exec(a.key);
+  return m ? m[1] : a.task;
 }
 
 const CHILD_TASK: Record<string, string> = { running: "start", stopped: "stop", promoted: "promote", demoted: "demote" };

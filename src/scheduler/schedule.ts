@@ -17,7 +17,7 @@ import { unpackColocations, unpackLocations, unpackOrders } from "./constraints.
 import { applyNodeCriteria } from "./node-criteria.js";
 import { assignAll, type ScoreLog } from "./assign.js";
 import { blockColocatedStarts, createInternalOrderings, createProbes, createResourceActions } from "./create-actions.js";
-import { applyOrderings, orderProbes, updateAction } from "./ordering.js";
+import { applyOrderings, orderProbes, summariseCloneActions, updateAction } from "./ordering.js";
 import { transitionSummaryLines } from "./transition-summary.js";
 import { applyTickets } from "./tickets.js";
 import { createInstanceNotifications } from "./notifications.js";
@@ -116,6 +116,7 @@ export function schedule(model: CibModel, now: number, options: ScheduleOptions 
   blockColocatedStarts(ws, update);
   orderProbes(ws);
   for (const a of [...ws.actions].reverse()) updateAction(ws, a);
+  summariseCloneActions(ws);
   createInstanceNotifications(ws);
   ws.fenceLines = nodeActionLines(ws);
   const summaryLines = transitionSummaryLines(ws);
