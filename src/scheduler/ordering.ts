@@ -290,6 +290,17 @@ export function summariseCloneActions(ws: WorkingSet): void {
   ws.resources.forEach(visit);
 }
 
+/** An action's flags as an ordering sees them: a collective action is first summarised
+ *  from all its members (which updates the action itself), and only a clone's is then looked
+ *  at on the other action's node, keeping "runnable" if it is runnable anywhere. */
+function flagsForOrdering(a: Action, node: Node | undefined): Flags {
+  const flags = actionFlags(a, undefined);
+  if (!node || !a.rsc || a.rsc.kind !== "clone") return flags;
+  const onNode = actionFlags(a, node);
+  if (flags.runnable) onNode.runnable = true;
+  return onNode;
+}
+
 /** What a bundle's action summarises: its containers' starts and stops, its instances'
  *  promotions and demotions. */
 function bundleMembersFor(bundle: Resource, task: string): Resource[] {
@@ -521,8 +532,8 @@ export function updateAction(ws: WorkingSet, then: Action): void {
         first = expanded;
       }
     }
-    const firstFlags = actionFlags(first, thenNode);
-    const thenFlags = actionFlags(then, firstNode);
+    const firstFlags = flagsForOrdering(first, thenNode);
+    const thenFlags = flagsForOrdering(then, firstNode);
     if (other.flags === Ord.none) continue;
     const r = updateForOrdering(first, then, thenNode, firstFlags, other.flags, thenFlags);
     while (memberChanged.length) reprocessAfter(ws, memberChanged.pop()!);
