@@ -505,6 +505,8 @@ function reprocessAfter(ws: WorkingSet, a: Action): void {
 
 export function updateAction(ws: WorkingSet, then: Action): void {
   let changedThen = false;
+  // A collective action's flags also change when summarised from its members below.
+  const initial = snapshot(then);
   for (const other of [...then.before]) {
     let first = other.action;
     let thenNode = then.node;
@@ -546,6 +548,8 @@ export function updateAction(ws: WorkingSet, then: Action): void {
   if (changedThen) {
     for (const o of then.after) updateAction(ws, o.action);
     updateAction(ws, then);
+  } else if (then.rsc && (then.rsc.kind === "clone" || then.rsc.kind === "bundle") && snapshot(then) !== initial) {
+    for (const o of then.after) updateAction(ws, o.action);
   }
 }
 
