@@ -100,7 +100,9 @@ function guestProbeUnneeded(ws: WorkingSet, rsc: Resource, node: Node): boolean 
     return true;
   }
   const moving = guest.role > Role.Stopped && guest.assigned !== null && !guest.runningOn.includes(guest.assigned);
-  if (node.requiresReset || node.unclean || guest.failed || guest.nextRole === Role.Stopped || moving) {
+  // (An orphaned container is never placed: it stops, though its next role is not set yet.)
+  const stopping = guest.nextRole === Role.Stopped || (guest.orphan && guest.managed && !guest.assigned);
+  if (node.requiresReset || node.unclean || guest.failed || stopping || moving) {
     newOrdering(ws, { rsc: guest, task: "stop" }, { rsc: top, task: "start" }, Ord.optional);
     return true;
   }
