@@ -231,9 +231,10 @@ function actionMeta(ws: WorkingSet, rsc: Resource, a: Action): Map<string, strin
     if (delay !== undefined) meta.set("start-delay", String(delay));
   }
   let timeout = meta.get("timeout");
-  if (timeout === undefined && !op && a.task === "monitor" && a.interval === 0) {
+  if (!op && a.task === "monitor" && a.interval === 0) {
+    // A probe takes the timeout of the most frequent monitor, over op_defaults.
     const mons = rsc.ops.filter((o) => o.name === "monitor" && o.interval > 0 && o.enabled).sort((x, y) => x.interval - y.interval);
-    if (mons.length) timeout = mons[0].el.attrs.timeout;
+    if (mons.length && mons[0].el.attrs.timeout !== undefined) timeout = mons[0].el.attrs.timeout;
   }
   meta.set("timeout", String(parseTimeout(timeout ?? "20s") ?? 20000));
   if (rsc.nextRole === Role.Promoted && a.task === "monitor" && a.interval > 0) meta.set("op_target_rc", "8");
