@@ -9,7 +9,7 @@ import { parseTimeout } from "../cib/duration.js";
 import { intervalOriginDelay } from "../cib/interval-origin.js";
 import { evaluateOpDefaults } from "../cib/nvset.js";
 import { CRM_FEATURE_SET, type GraphAction, type Synapse, type TransitionGraph } from "./graph/types.js";
-import { Ord, Role, type Action, type Resource, type WorkingSet } from "./types.js";
+import { Ord, Role, type Action, type Node, type Resource, type WorkingSet } from "./types.js";
 
 export function buildGraph(ws: WorkingSet): TransitionGraph {
   const synapses: Synapse[] = [];
@@ -207,9 +207,17 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
   const downed = downedByConnectionStop(a);
   if (downed) g.downed = [downed.id];
   g.attributes = attrs;
-  if ((a.task === "do_shutdown" || (a.task === "stonith" && a.meta.get("stonith_action") !== "on")) && a.node) g.downed = [a.node.id];
+  if (a.task === "do_shutdown" && a.node) g.downed = [a.node.id];
+  if (a.task === "stonith" && a.meta.get("stonith_action") !== "on" && a.node) {
+    // Fencing a host also takes down the guests whose connections run there.
+    g.downed = [a.node.id, ...guestsConnectedThrough(a.node).map((n) => n.id)];
+  }
   if (a.task === "stonith" && a.node) for (const [k, v] of a.node.attrs) if (!k.startsWith("#")) attrs[metaName(k)] = v;
   return g;
+}
+
+function guestsConnectedThrough(host: Node): Node[] {
+  return host.running.filter((r) => r.remoteNode && r.container).map((r) => r.remoteNode!);
 }
 
 /** The op's meta-attributes as the graph shows them (interval and timeout in ms). */

@@ -39,7 +39,8 @@ export function physicalHost(a: Action): Node | undefined {
 /** A connection's stop takes its node down, unless the connection is migrating away. */
 export function downedByConnectionStop(a: Action): Node | undefined {
   const conn = a.rsc;
-  if (!conn?.remoteNode || a.task !== "stop") return undefined;
+  // (An implied stop is a pseudo-action: the fencing that implies it reports the node down.)
+  if (!conn?.remoteNode || a.task !== "stop" || a.pseudo) return undefined;
   if (a.before.some((b) => b.action.rsc === conn && b.action.task === "migrate_from")) return undefined;
   return conn.remoteNode;
 }
