@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { parseXml, serializeXml, child } from "../src/cib/xml.js";
 import { clusterSkip, PacerCluster } from "./helpers/pacer-cluster.js";
 import { PACER_JS } from "../src/cli/sandbox/sandbox.js";
+import { ApiCallError, ApiClient } from "../src/controller/api-client.js";
 
 const SKIP = clusterSkip();
 
@@ -78,6 +79,37 @@ suite("refused changes on a live pacerd", { skip: SKIP, timeout: 120_000 }, () =
     older.attrs.epoch = String(Number(older.attrs.epoch) - 1);
     writeFileSync(bad, serializeXml(older));
     await refused(["cib", "push", bad], 1, /is older than the current/);
+  });
+
+  test("an edit racing with status updates is made again on the fresh CIB, never refused", async () => {
+    // Status-only commits every 25 ms, as the transition engine makes them while it records.
+    let stop = false;
+    let bumps = 0;
+    const client = new ApiClient(c.box.socket);
+    const churn = (async () => {
+      while (!stop) {
+        const cib = parseXml((await client.call<{ xml: string }>("cib.get")).xml);
+        const state = child(cib, "status")!.children.find((n) => n.name === "node_state")!;
+        state.attrs["crm-debug-origin"] = `churn-${bumps++}`;
+        try {
+          await client.call("cib.replace", { xml: serializeXml(cib), client: "test-churn" });
+        } catch (err) {
+          // The CLI's commit came first: that is the race; the next round uses the new CIB.
+          if (!(err instanceof ApiCallError)) throw err;
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
+    try {
+      for (let i = 0; i < 6; i++) await c.pacerOk("resource", "create", `race${i}`, "ocf:pacemaker:Dummy", `state=${c.hostDummyState(`race${i}`)}`, "--disabled");
+    } finally {
+      stop = true;
+      await churn;
+      client.close();
+    }
+    assert.ok(bumps > 6, `the status moved on meanwhile (${bumps} commits)`);
+    const cfg = await configuration();
+    for (let i = 0; i < 6; i++) assert.match(cfg.xml, new RegExp(`<primitive id="race${i}"`));
   });
 
   test("pacerd unreachable: exit 69 and the socket named", () => {

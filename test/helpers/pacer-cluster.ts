@@ -30,8 +30,10 @@
 // clusters whose owner process died (names carry the owner's PID).
 //
 // waitFor() polls `pacer status --json` (every 300 ms) until a predicate holds; on timeout
-// the error carries the last status and the tail of pacerd's log.
+// the error carries the last status and the tail of pacerd's log. waitConverged() also
+// waits for the transition engine (API op `status`) to be idle after an empty transition.
 import { execFile } from "node:child_process";
+import { ApiClient } from "../../src/controller/api-client.js";
 import { join } from "node:path";
 import { PACER_JS, reapOrphans, Sandbox, sandboxUnavailable, type SandboxOptions, type StartOptions } from "../../src/cli/sandbox/sandbox.js";
 
@@ -67,6 +69,13 @@ export function runsOn(s: StatusJson, rsc: string): string | undefined {
 /** Guest node NAME is listed and online (GuestOnline in the text output). */
 export function guestOnline(s: StatusJson, name: string): boolean {
   return s.nodes.some((n) => n.name === name && n.type === "guest" && n.online);
+}
+
+/** The engine's `status` answer, the parts tests read. */
+export interface EngineView {
+  state: "idle" | "planning" | "running" | "stopped";
+  transition?: { id: number; state: string; actions?: number; failed?: number; summary: string[] };
+  inFlight: unknown[];
 }
 
 export interface ClusterOptions extends SandboxOptions, StartOptions {
@@ -176,16 +185,49 @@ export class PacerCluster {
     }
   }
 
+  /** The transition engine's own view (API op `status`): idle/running, the last transition. */
+  async engine(): Promise<EngineView> {
+    const client = new ApiClient(this.box.socket);
+    try {
+      return await client.call<EngineView>("status");
+    } finally {
+      client.close();
+    }
+  }
+
+  /**
+   * waitFor(pred), then until the engine is idle after a transition that had nothing left
+   * to do (the cluster converged: what `crm_simulate -S` on the CIB should also find).
+   */
+  async waitConverged(pred: (s: StatusJson) => boolean, timeoutMs: number, what = "convergence"): Promise<StatusJson> {
+    const deadline = Date.now() + timeoutMs;
+    let status = await this.waitFor(pred, timeoutMs, what);
+    let engine: EngineView | undefined;
+    for (;;) {
+      engine = await this.engine();
+      if (engine.state === "idle" && engine.transition && engine.transition.state === "complete" && (engine.transition.actions ?? 0) === 0) {
+        status = await this.status();
+        if (pred(status)) return status;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: the engine did not settle: ${JSON.stringify(engine)}\n--- pacerd log (tail):\n${this.box.logTail()}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
   /**
    * Guest node NAME (number i: its address) in an ocf:pacer:nscontainer resource
-   * `NAME-ctr`, made with `pacer resource create` and `pacer guest add`.
+   * `NAME-ctr`, made with `pacer resource create --disabled`, `pacer guest add`, `pacer
+   * resource enable`.
    */
   async addGuest(name: string, i: number, options: GuestOptions = {}): Promise<{ container: string; address: string }> {
     const container = `${name}-ctr`;
     const params = Object.entries(this.box.containerParams(name, i, options.command)).map(([k, v]) => `${k}=${v}`);
-    await this.pacerOk("resource", "create", container, "ocf:pacer:nscontainer", ...params, "op", "monitor", `interval=${options.monitorInterval ?? "10s"}`, ...(options.extra ?? []));
+    // Created disabled: until `guest add` marks it as a guest's container it is a plain
+    // resource, which the scheduler may place inside another guest (Pacemaker does too).
+    await this.pacerOk("resource", "create", container, "ocf:pacer:nscontainer", ...params, "op", "monitor", `interval=${options.monitorInterval ?? "10s"}`, "--disabled", ...(options.extra ?? []));
     const address = this.box.guestAddress(i);
     await this.pacerOk("guest", "add", name, "--container", container, "--addr", address);
+    await this.pacerOk("resource", "enable", container);
     return { container, address };
   }
 
