@@ -22,7 +22,7 @@ function agent(action: string, env: Record<string, string>, netns: string): Prom
   const full: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin:/usr/sbin:/sbin", OCF_ROOT: "/usr/lib/ocf", OCF_RESKEY_CRM_meta_timeout: "30000" };
   for (const [k, v] of Object.entries(env)) full[`OCF_RESKEY_${k}`] = v;
   return new Promise((resolve) =>
-    execFile("ip", ["netns", "exec", netns, NSCONTAINER_AGENT, action], { env: full, timeout: 60_000 }, (err, _o, stderr) =>
+    execFile("nsenter", [`--net=/run/netns/${netns}`, NSCONTAINER_AGENT, action], { env: full, timeout: 60_000 }, (err, _o, stderr) =>
       resolve({ rc: err ? Number((err as { code?: number }).code ?? -1) : 0, stderr }),
     ),
   );

@@ -14,8 +14,9 @@
 //   at 10.213.0.1/16 — guests get 10.213.0.2, .3, ... on it (guestAddress(i));
 // - a temp directory: state dir (`stateDir`, the CIB is `cibFile`), API socket, authkey
 //   (made by `pacer authkey generate`), pacerd.log (both streams, kept across restarts);
-// - pacerd: `ip netns exec NS node dist/src/cli/pacerd.js --state-dir D --socket S
-//   --node-name node1`, environment PCMK_authkey_location=<authkey>; then
+// - pacerd: `nsenter --net=/run/netns/NS node dist/src/cli/pacerd.js --state-dir D --socket S
+//   --node-name node1` (not `ip netns exec`: its private mount namespace would hide the guests'
+//   network namespaces from a restarted pacerd), environment PCMK_authkey_location=<authkey>; then
 //   `pacer property set stonith-enabled=false` (no fencing device on one host; without it
 //   nothing starts — `keepStonith: true` skips it).
 // Containers are named `<tag>-<guest>` (nscontainer `name` param), so several clusters

@@ -4,11 +4,13 @@
 // as they run), the status once everything runs; then it stays in the foreground until
 // Ctrl-C / SIGTERM, stops the resources and the guests, pacerd, and removes everything it made.
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { CliError } from "../errors.js";
 import { loadCib } from "../admin/cib-access.js";
 import { statusReport } from "../admin/cluster-state.js";
 import { demoCommands, dummyName, guestName, shellWord } from "../sandbox/demo-config.js";
-import { PACER_JS, reapOrphans, Sandbox, sandboxUnavailable } from "../sandbox/sandbox.js";
+import { PACER_JS, REAL_PACEMAKER_REMOTED, reapOrphans, Sandbox, sandboxUnavailable } from "../sandbox/sandbox.js";
+import { containersOf } from "../sandbox/names.js";
 import { run as status } from "./status.js";
 
 export const summary = "quickstart (root): pacerd with two namespace guests and a Dummy in each; Ctrl-C cleans up";
@@ -95,6 +97,9 @@ export async function run(args: string[]): Promise<number> {
   }
   const why = sandboxUnavailable();
   if (why) throw new CliError(`demo: ${why}`, 77);
+  if (remoted === "pacemaker" && !existsSync(REAL_PACEMAKER_REMOTED)) {
+    throw new CliError(`demo: the real pacemaker-remoted is not at ${REAL_PACEMAKER_REMOTED} (.ci/setup unpacks it there)`, 69);
+  }
 
   // Signals from here on end the demo in order; a second one skips the orderly stop.
   const stopRequest = nextSignal(["SIGINT", "SIGTERM", "SIGHUP"]);
@@ -105,7 +110,7 @@ export async function run(args: string[]): Promise<number> {
   const box = await Sandbox.create({ log: say });
   let exit = 0;
   try {
-    await box.startPacerd();
+    await box.startPacerd({ args: ["--stop-resources-on-exit"] });
     const pacerdGone = new Promise<void>((resolve) => {
       const poll = setInterval(() => {
         if (box.pacerdPid === undefined) {
@@ -182,37 +187,23 @@ export async function run(args: string[]): Promise<number> {
 }
 
 /**
- * Stop the resources through the cluster (Dummies first, then the guests' containers, as
- * the scheduler orders it), then pacerd. A second Ctrl-C cuts this short: destroy() then
- * stops whatever is left directly.
+ * pacerd runs with --stop-resources-on-exit: SIGTERM makes it stop every resource (Dummies
+ * first, then the containers, as the scheduler orders it) before it exits. A second Ctrl-C
+ * cuts this short; destroy() then stops whatever is left directly.
  */
 async function stopEverything(box: Sandbox): Promise<void> {
   if (box.pacerdPid === undefined) return;
   const hurry = nextSignal(["SIGINT", "SIGTERM", "SIGHUP"]);
-  let hurried = false;
-  void hurry.promise.then(() => (hurried = true));
+  void hurry.promise.then(() => {
+    say("stopping pacerd at once (SIGKILL)");
+    box.signalPacerd("SIGKILL");
+  });
   try {
-    say("stopping all resources (pacer property set stop-all-resources=true)...");
-    const r = await pacer(box, ["property", "set", "stop-all-resources=true"]);
-    if (r.rc !== 0) say(`  could not: ${r.out}`);
-    else {
-      const deadline = Date.now() + 60_000;
-      while (!hurried && Date.now() < deadline && box.pacerdPid !== undefined) {
-        let active: string[];
-        try {
-          active = (await currentStatus(box)).resources.filter((x) => x.nodes.length > 0).map((x) => x.id);
-        } catch {
-          break;
-        }
-        if (active.length === 0) {
-          say("  all resources stopped");
-          break;
-        }
-        await Promise.race([new Promise((res) => setTimeout(res, 500)), hurry.promise]);
-      }
-    }
-    say("stopping pacerd...");
-    await box.stopPacerd(hurried ? 1000 : 30_000);
+    say("stopping the resources and pacerd (pacerd --stop-resources-on-exit)...");
+    const code = await box.stopPacerd(120_000);
+    const left = containersOf(box.tag);
+    if (left.length === 0) say(`  all resources stopped; pacerd exited (${code})`);
+    else say(`  pacerd exited (${code}) leaving container(s) ${left.join(", ")}: stopping them directly`);
   } finally {
     hurry.dispose();
   }

@@ -157,7 +157,7 @@ export class Sandbox {
 
   /** Run a command in the sandbox's host namespace. */
   inHost(cmd: string, args: string[]): string {
-    return execFileSync("ip", ["netns", "exec", this.netns, cmd, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync("nsenter", [`--net=${join(NETNS_ROOT, this.netns)}`, cmd, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   }
 
   get pacerdPid(): number | undefined {
@@ -169,9 +169,13 @@ export class Sandbox {
   async startPacerd(options: StartOptions = {}): Promise<number> {
     if (this.pacerdPid !== undefined) throw new Error(`pacerd already runs (pid ${this.pacerdPid})`);
     const fd = openSync(this.pacerdLog, "a");
-    // `ip netns exec` execs the program: the child's PID is pacerd's. Its own process group,
-    // so a terminal's Ctrl-C reaches the sandbox's owner, which stops pacerd in order.
-    const child = spawn("ip", ["netns", "exec", this.netns, process.execPath, PACERD_JS, "--state-dir", this.stateDir, "--socket", this.socket, "--node-name", this.nodeName, ...(options.args ?? [])], {
+    // nsenter --net, not `ip netns exec`: the latter also gives pacerd a mount namespace of
+    // its own, and then the network namespaces ocf:pacer:nscontainer creates for its guests
+    // (`ip netns add`, a bind mount under /run/netns) exist only in there — a restarted
+    // pacerd, or anyone else, would find empty files instead and take the guests for
+    // half-dead. nsenter execs the program: the child's PID is pacerd's. Its own process
+    // group, so a terminal's Ctrl-C reaches the sandbox's owner, which stops pacerd in order.
+    const child = spawn("nsenter", [`--net=${join(NETNS_ROOT, this.netns)}`, process.execPath, PACERD_JS, "--state-dir", this.stateDir, "--socket", this.socket, "--node-name", this.nodeName, ...(options.args ?? [])], {
       env: { ...process.env, PCMK_authkey_location: this.authkey, ...options.env },
       stdio: ["ignore", fd, fd],
       detached: true,
@@ -255,7 +259,7 @@ export class Sandbox {
 function runAgentStop(container: string, netns: string | undefined): Promise<string | undefined> {
   const env = { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", OCF_ROOT: "/usr/lib/ocf", OCF_RESOURCE_INSTANCE: container, OCF_RESKEY_name: container, OCF_RESKEY_CRM_meta_timeout: "30000" };
   // The host end of its veth lives in the sandbox's namespace: stop it from there.
-  const [cmd, args] = netns ? ["ip", ["netns", "exec", netns, NSCONTAINER_AGENT, "stop"]] : [NSCONTAINER_AGENT, ["stop"]];
+  const [cmd, args] = netns ? ["nsenter", [`--net=${join(NETNS_ROOT, netns)}`, NSCONTAINER_AGENT, "stop"]] : [NSCONTAINER_AGENT, ["stop"]];
   return new Promise((resolve) =>
     execFile(cmd, args as string[], { env, timeout: 45_000 }, (err, _out, stderr) => resolve(err ? `stopping container ${container} failed: ${stderr.trim() || err.message}` : undefined)),
   );
