@@ -54,6 +54,7 @@ suite("PacerCluster harness", { skip: SKIP, timeout: 120_000 }, () => {
       assert.ok(init, "the stray container runs");
       assert.ok(netnsList().includes(`pacer-${params.name}`));
 
+      assert.ok(existsSync(c.box.runDir), "the sandbox has a directory under the host's /run");
       const problems = await c.destroy();
       assert.deepEqual(problems, []);
       assert.equal(existsSync(`/proc/${pid}`), false, "pacerd is gone");
@@ -63,6 +64,7 @@ suite("PacerCluster harness", { skip: SKIP, timeout: 120_000 }, () => {
       assert.equal(left.includes(c.box.netns), false, "the host namespace is deleted");
       assert.equal(left.includes(`pacer-${params.name}`), false, "the container's namespace is deleted");
       assert.equal(existsSync(c.box.dir), false, "the directory is removed");
+      assert.equal(existsSync(c.box.runDir), false, "and its directory under /run");
       assert.deepEqual(await c.destroy(), [], "destroy() twice is harmless");
     } finally {
       await c.destroy();

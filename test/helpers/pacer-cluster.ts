@@ -22,7 +22,9 @@
 // Containers are named `<tag>-<guest>` (nscontainer `name` param), so several clusters
 // (and other test files) never collide in the host-wide /run/pacer/nscontainer and
 // /run/netns. Host-side Dummy resources still write /run/Dummy-<id>.state on the real /run:
-// give them a `state=` inside `c.box.dir` (hostDummyState()) or an id unique to the test.
+// give them `state=${c.hostDummyState(id)}` (in the sandbox's own directory under the host's
+// /run, which guests do not see — unlike c.box.dir: a guest probing a Dummy whose state file
+// it can see finds it "running" there too).
 //
 // destroy() kills pacerd by PID (SIGTERM, SIGKILL after a grace time), stops leftover
 // containers through their agent, kills whatever is left in the namespaces and deletes them
@@ -138,9 +140,9 @@ export class PacerCluster {
     return this.box.stopPacerd(timeoutMs);
   }
 
-  /** A state file for a Dummy on the host, inside this cluster's directory. */
+  /** A state file for a Dummy on the host: under the sandbox's /run directory, invisible to guests. */
   hostDummyState(rsc: string): string {
-    return join(this.box.dir, `Dummy-${rsc}.state`);
+    return join(this.box.runDir, `Dummy-${rsc}.state`);
   }
 
   /** Run `pacer ARGS --socket S` (never throws; 60 s bound). */

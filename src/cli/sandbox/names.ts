@@ -5,6 +5,8 @@ import { readdirSync } from "node:fs";
 
 /** Where ocf:pacer:nscontainer keeps one directory per container (host-wide). */
 export const NSCONTAINER_STATE_ROOT = "/run/pacer/nscontainer";
+/** Per-sandbox directories under the host's /run (guests have their own /run: they cannot see these). */
+export const SANDBOX_RUN_ROOT = "/run/pacer/sandbox";
 /** Where `ip netns` keeps named network namespaces (host-wide). */
 export const NETNS_ROOT = "/run/netns";
 
@@ -69,6 +71,7 @@ export function orphanedTags(): string[] {
     const t = /^(pcs[0-9a-z]+-\d+)-/.exec(n);
     if (t) tags.add(t[1]);
   }
+  for (const n of list(SANDBOX_RUN_ROOT)) if (ownerOf(n) !== undefined) tags.add(n);
   return [...tags].filter((t) => {
     const owner = ownerOf(t);
     return owner !== undefined && owner !== process.pid && !alive(owner);

@@ -6,14 +6,14 @@
 // owner that died, reapOrphans() — can find and remove it by name: pacerd by PID, the
 // containers through their agent, then the namespaces, the bridge and the directory.
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ApiClient } from "../../controller/api-client.js";
 import type { PingResult } from "../../controller/api-protocol.js";
-import { alive, bridgeName, containerName, containerNetnsOf, containersOf, hostNetns, newTag, NETNS_ROOT, orphanedTags } from "./names.js";
+import { alive, bridgeName, containerName, containerNetnsOf, containersOf, hostNetns, newTag, NETNS_ROOT, orphanedTags, SANDBOX_RUN_ROOT } from "./names.js";
 
 /** The checkout (or package) root: dist/src/cli/sandbox/ is four levels down. */
 export const PACER_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
@@ -70,6 +70,12 @@ export class Sandbox {
   readonly stateDir: string;
   readonly socket: string;
   readonly authkey: string;
+  /**
+   * A directory in the host's /run for this sandbox: what host resources keep there (a
+   * Dummy's state=) is invisible inside the guests, which have a /run of their own — unlike
+   * anything under `dir`, which guests see (they share the host's file system).
+   */
+  readonly runDir: string;
   /** pacerd's stdout and stderr, appended across restarts. */
   readonly pacerdLog: string;
   readonly nodeName: string;
@@ -89,6 +95,7 @@ export class Sandbox {
     this.socket = join(dir, "pacerd.sock");
     this.authkey = join(dir, "authkey");
     this.pacerdLog = join(dir, "pacerd.log");
+    this.runDir = join(SANDBOX_RUN_ROOT, tag);
     this.nodeName = options.nodeName ?? "node1";
     this.log = options.log ?? (() => {});
   }
@@ -103,6 +110,7 @@ export class Sandbox {
     const dir = await mkdtemp(join(options.parentDir ?? tmpdir(), `pacer-${tag}-`));
     const box = new Sandbox(tag, dir, subnet, options);
     try {
+      mkdirSync(box.runDir, { recursive: true, mode: 0o755 });
       ip("netns", "add", box.netns);
       ip("-n", box.netns, "link", "set", "lo", "up");
       ip("-n", box.netns, "link", "add", box.bridge, "type", "bridge");
@@ -319,6 +327,7 @@ async function removeLeftovers(tag: string, netns: string, bridge: string): Prom
       }
     }
   }
+  rmSync(join(SANDBOX_RUN_ROOT, tag), { recursive: true, force: true });
   return problems;
 }
 
