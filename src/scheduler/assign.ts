@@ -314,7 +314,12 @@ function assignClone(ws: WorkingSet, rsc: Resource, prefer: Node | null, log: Sc
   const settings = rsc.clone!;
   rsc.children = mergeSortStable(rsc.children, (a, b) => compareInstances(rsc, a, b));
   distribute(ws, rsc, settings.max, settings.nodeMax, log);
-  if (settings.promotable) setInstanceRoles(ws, rsc);
+  if (settings.promotable) {
+    // Promotion ranks instances by their priority; the graph still shows the configured one.
+    const configured = new Map(rsc.children.map((c) => [c, c.priority]));
+    setInstanceRoles(ws, rsc);
+    for (const [c, p] of configured) c.priority = p;
+  }
   rsc.provisional = false;
   rsc.allocating = false;
   return null;
@@ -332,7 +337,6 @@ function addPromotionScores(clone: Resource): void {
       if (!available(node)) continue;
       const score = instancePromotionScore(clone, inst, node);
       if (score > 0) inst.allowed.set(node, addScores(weight, score));
-      if (score > inst.priority) inst.priority = score;
     }
   }
 }
