@@ -5,10 +5,11 @@
 import { test, describe as suite, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PacerCluster, clusterSkip, guestOnline, runsOn, type StatusJson } from "./helpers/pacer-cluster.js";
-import { REAL_PACEMAKER_REMOTED } from "../src/cli/sandbox/sandbox.js";
+import { NSCONTAINER_AGENT, REAL_PACEMAKER_REMOTED } from "../src/cli/sandbox/sandbox.js";
 
 const SKIP = clusterSkip();
 // ocf:pacemaker:Dummy keeps its state in ${HA_VARRUN}/Dummy-ID.state, HA_VARRUN being /run.
@@ -162,6 +163,38 @@ suite("guest nodes with pacer-remoted", { skip: SKIP }, () => {
     assert.ok(guestOnline(s, "guest1") && running(s, "gd1", "guest1"), "guest1 and its Dummy are untouched");
     await pacerOk(c, "guest", "remove", "guest9");
     await pacerOk(c, "resource", "delete", "guest9-ctr");
+  });
+});
+
+suite("a remote node (ocf:pacemaker:remote) with pacer-remoted", { skip: SKIP }, () => {
+  let c: PacerCluster;
+  let agentEnv: NodeJS.ProcessEnv;
+  const agent = (action: string) => execFileSync("ip", ["netns", "exec", c.box.netns, NSCONTAINER_AGENT, action], { env: agentEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+  before(async () => {
+    c = await PacerCluster.start();
+    // The remote host: a container the cluster does not manage, on the sandbox's bridge.
+    agentEnv = { ...process.env, OCF_ROOT: "/usr/lib/ocf", OCF_RESOURCE_INSTANCE: "rhost", OCF_RESKEY_CRM_meta_timeout: "30000" };
+    for (const [k, v] of Object.entries(c.box.containerParams("remote1", 5))) agentEnv[`OCF_RESKEY_${k}`] = v;
+    agent("start");
+  });
+  after(async () => {
+    const left = await c?.destroy();
+    assert.deepEqual(left ?? [], []);
+  });
+
+  test("connects (RemoteOnline), runs a Dummy there, and reports the lost connection", async () => {
+    await pacerOk(c, "remote", "add", "remote1", "--server", c.box.guestAddress(5));
+    await pacerOk(c, "resource", "create", "rd1", "ocf:pacemaker:Dummy", "op", "monitor", "interval=2s");
+    await pacerOk(c, "constraint", "location", "add", "rd1", "remote1", "INFINITY");
+    await pacerOk(c, "constraint", "location", "add", "rd1", c.nodeName, "-INFINITY");
+    const s = await c.waitFor((st) => st.nodes.some((n) => n.name === "remote1" && n.type === "remote" && n.online) && running(st, "rd1", "remote1"), 60_000, "remote1 online with rd1");
+    assert.ok(s);
+    assert.match(await c.pacerOk("status"), /RemoteOnline: \[ remote1 \]/);
+    assert.ok(stateInGuest(c, "remote1", "rd1"), "rd1's state is in the remote host's /run");
+    // The remote host goes away: the connection's monitor reports it, the node goes offline.
+    const init = c.box.containerInitPid("remote1")!;
+    process.kill(init, "SIGKILL");
+    await c.waitFor((st) => st.failedActions.some((f) => f.resource === "remote1" && f.task === "monitor") && !st.nodes.some((n) => n.name === "remote1" && n.online), 30_000, "remote1's failed connection monitor, node offline");
   });
 });
 
