@@ -169,7 +169,7 @@ suite("guest nodes with pacer-remoted", { skip: SKIP }, () => {
 suite("a remote node (ocf:pacemaker:remote) with pacer-remoted", { skip: SKIP }, () => {
   let c: PacerCluster;
   let agentEnv: NodeJS.ProcessEnv;
-  const agent = (action: string) => execFileSync("ip", ["netns", "exec", c.box.netns, NSCONTAINER_AGENT, action], { env: agentEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+  const agent = (action: string) => execFileSync("nsenter", [`--net=/run/netns/${c.box.netns}`, NSCONTAINER_AGENT, action], { env: agentEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
   before(async () => {
     c = await PacerCluster.start();
     // The remote host: a container the cluster does not manage, on the sandbox's bridge.
