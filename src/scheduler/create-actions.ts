@@ -558,8 +558,10 @@ function cloneInternal(ws: WorkingSet, rsc: Resource): void {
     newOrdering(ws, { rsc, task: "demoted" }, { rsc, task: "promote" }, Ord.optional);
     newOrdering(ws, { rsc, task: "stopped" }, { rsc, task: "promote" }, Ord.optional);
     newOrdering(ws, { rsc, task: "demote" }, { rsc, task: "demoted" }, Ord.runnableLeft);
-    newOrdering(ws, { rsc, task: "promote" }, { rsc, task: "promoted" }, Ord.runnableLeft);
+    // (No promote → promoted ordering: crm_simulate's graphs never show one.)
     for (const child of rsc.children) {
+      // An instance demoted (e.g. implied by fencing) is promoted again only afterwards.
+      newOrdering(ws, { rsc: child, task: "demote" }, { rsc: child, task: "promote" }, Ord.optional);
       newOrdering(ws, { rsc, task: "promote" }, { rsc: child, task: "promote" }, Ord.runnableLeft);
       newOrdering(ws, { rsc: child, task: "promote" }, { rsc, task: "promoted" }, Ord.impliesThenPrinted);
       newOrdering(ws, { rsc, task: "demote" }, { rsc: child, task: "demote" }, Ord.impliesFirstPrinted);
