@@ -418,7 +418,9 @@ function setInstanceRoles(ws: WorkingSet, clone: Resource): void {
       inst.priority = -INFINITY;
     }
     for (const rec of ws.locationRecords ?? []) {
-      if (rec.role !== Role.Promoted || (rec.rsc !== clone && rec.rsc !== inst)) continue;
+      // A bundle's promoted-role locations are its inner clone's.
+      const owner = rec.rsc === clone || rec.rsc === inst || (clone.parent?.kind === "bundle" && rec.rsc === clone.parent);
+      if (rec.role !== Role.Promoted || !owner) continue;
       for (const { node, weight } of rec.nodes) if (node === chosen) inst.priority = addScores(weight, inst.priority);
     }
     if ([inst, ...leavesOf(inst)].some((l) => l.promotionBanned)) inst.priority = -INFINITY;
