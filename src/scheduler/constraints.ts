@@ -9,6 +9,7 @@ import { evaluateNvsets } from "../cib/nvset.js";
 import type { IdIndex } from "../cib/id-index.js";
 import { Ord, Role, parseRole, type Colocation, type Node, type Resource, type WorkingSet } from "./types.js";
 import { newOrdering } from "./ordering.js";
+import { customAction } from "./actions.js";
 
 /** Resolve a constraint reference: a resource, or every resource a tag or template names. */
 export function resolveRscRef(ws: WorkingSet, id: string): Resource[] {
@@ -311,7 +312,9 @@ export function unpackOrders(ws: WorkingSet): void {
       const sym = symmetric(o, kind);
       for (const f of firsts) {
         for (const t of thens) {
-          newOrdering(ws, { rsc: f, task: firstAction }, { rsc: t, task: thenAction }, kindFlags(kind, firstAction, sym ? "sym" : "asym"));
+          const min = instancesRequired(f, o);
+          if (min > 0) orderAfterSomeInstances(ws, o, f, firstAction, t, thenAction, min, kindFlags(kind, firstAction, sym ? "sym" : "asym"));
+          else newOrdering(ws, { rsc: f, task: firstAction }, { rsc: t, task: thenAction }, kindFlags(kind, firstAction, sym ? "sym" : "asym"));
           if (sym) {
             const fi = INVERSE[firstAction];
             const ti = INVERSE[thenAction];
@@ -323,6 +326,26 @@ export function unpackOrders(ws: WorkingSet): void {
     }
     unpackOrderSets(ws, o);
   }
+}
+
+/** How many instances of a clone "first" must be able to act before "then" may: one with
+ *  require-all=false, else the clone's clone-min; 0 when the whole clone counts. */
+function instancesRequired(first: Resource, o: OrderDef): number {
+  if (first.kind !== "clone") return 0;
+  if (o.requireAll !== undefined && !isTrue(o.requireAll)) return 1;
+  const min = Number.parseInt(first.meta.get("clone-min") ?? "", 10);
+  return Number.isNaN(min) || min < 0 ? 0 : min;
+}
+
+/** "then" waits for a pseudo-action that becomes runnable once `min` of the clone's
+ *  instances can act (each instance is ordered before it), instead of for the clone. */
+function orderAfterSomeInstances(ws: WorkingSet, o: OrderDef, clone: Resource, firstAction: string, then: Resource, thenAction: string, min: number, flags: number): void {
+  const name = `clone-one-or-more:${o.id}`;
+  const gate = customAction(ws, undefined, name, name, null, true, { pseudo: true });
+  gate.pseudo = true;
+  gate.requiredRunnableBefore = min;
+  for (const inst of clone.children) newOrdering(ws, { rsc: inst, task: firstAction }, { action: gate }, Ord.oneOrMore | Ord.impliesThenPrinted);
+  newOrdering(ws, { action: gate }, { rsc: then, task: thenAction }, flags | Ord.runnableLeft);
 }
 
 function unpackOrderSets(ws: WorkingSet, o: OrderDef): void {

@@ -3,6 +3,7 @@
 // implies-then; an unrunnable first makes "then" unrunnable with runnable-left; ...).
 import { Ord, Role, type Action, type Node, type Resource, type WorkingSet } from "./types.js";
 import { customAction, findActions, opKey, setReason } from "./actions.js";
+import { compatibleMember, interleaves, keepUnpairedStopped, memberAction, memberTask, pairedMembers, replicaOf } from "./interleave.js";
 
 export interface OrderEnd {
   rsc?: Resource;
@@ -392,8 +393,12 @@ function snapshot(a: Action): string {
 
 /** Pacemaker's per-variant update: the action itself, and for a group each member's action. */
 function variantUpdate(dispatch: Resource, first: Action, then: Action, node: Node | undefined, flags: Flags, filter: Filter, type: number): void {
-  nativeUpdate(first, then, flags, filter, type);
   const collective = (r: Resource) => r.kind === "clone" || r.kind === "bundle";
+  if (collective(dispatch) && interleaves(first, then)) {
+    interleavedUpdate(first, then, node, filter, type);
+    return;
+  }
+  nativeUpdate(first, then, flags, filter, type);
   if (collective(dispatch) && then.rsc && collective(then.rsc)) {
     const members = then.rsc.kind === "bundle" ? then.rsc.bundle!.list.map((r) => r.container) : then.rsc.children;
     for (const c of members) {
@@ -420,6 +425,38 @@ function variantUpdate(dispatch: Resource, first: Action, then: Action, node: No
 }
 
 const memberChanged: Action[] = [];
+
+/** An ordering between interleaved collectives acts on instance pairs: each member of "then"
+ *  is ordered after its partner in "first" (on the same node; where they are now when
+ *  "first" is a stop or demotion), and updated from that partner's action alone. */
+function interleavedUpdate(first: Action, then: Action, node: Node | undefined, filter: Filter, type: number): void {
+  const firstRsc = first.rsc!;
+  const thenRsc = then.rsc!;
+  const current = /_(stopped|demoted)_0$/.test(first.key);
+  for (const thenMember of pairedMembers(thenRsc)) {
+    const firstMember = compatibleMember(thenMember, firstRsc, current);
+    if (!firstMember) {
+      // Nothing to wait for on its node: a mandatory ordering keeps it from running.
+      if (!current && type & (Ord.runnableLeft | Ord.impliesThen)) memberChanged.push(...keepUnpairedStopped(thenMember));
+      continue;
+    }
+    const task = memberTask(first, firstMember);
+    const firstReplica = replicaOf(firstRsc, firstMember);
+    const thenReplica = replicaOf(thenRsc, thenMember);
+    // A bundle's stop is its instance's (which happens first); promotions are instances'.
+    const fa = first.task.includes("stop") && firstReplica?.child ? memberAction(firstReplica.child, task, node) : memberAction(firstMember, task, node);
+    const ta = then.task.includes("mote") && thenReplica?.child ? memberAction(thenReplica.child, then.task, node) : memberAction(thenMember, then.task, node);
+    if (!fa || !ta) continue;
+    const linked = orderActions(fa, ta, type);
+    const before = snapshot(ta);
+    const fb = snapshot(fa);
+    const memberRsc = ta.rsc!;
+    if (memberRsc.kind === "group") variantUpdate(memberRsc, fa, ta, node, actionFlags(fa, node), filter, type);
+    else nativeUpdate(fa, ta, actionFlags(fa, node), filter, type);
+    if (linked || before !== snapshot(ta)) memberChanged.push(ta);
+    if (linked || fb !== snapshot(fa)) memberChanged.push(fa);
+  }
+}
 
 function nativeUpdate(first: Action, then: Action, flags: Flags, filter: Filter, type: number): void {
   if (type & Ord.asymmetrical) {
@@ -474,6 +511,11 @@ function updateForOrdering(first: Action, then: Action, node: Node | undefined, 
     if (then.rsc) variantUpdate(then.rsc, first, then, node, flags, { runnable: true }, Ord.runnableLeft);
     else if (!flags.runnable && then.runnable) then.runnable = false;
   }
+  if (type & Ord.oneOrMore && !then.rsc && flags.runnable) {
+    // One more runnable instance for a clone-min / require-all=false gate.
+    runnableBefore.set(then, (runnableBefore.get(then) ?? 0) + 1);
+    if ((runnableBefore.get(then) ?? 0) >= (then.requiredRunnableBefore ?? 1)) then.runnable = true;
+  }
   // A probe that needs its first action (a bundle connection's, its container's start).
   if (type & Ord.probe && !flags.runnable && then.runnable) then.runnable = false;
   if (type & Ord.impliesFirstMigratable && then.rsc) variantUpdate(then.rsc, first, then, node, flags, { optional: true }, Ord.impliesFirstMigratable);
@@ -503,10 +545,19 @@ function reprocessAfter(ws: WorkingSet, a: Action): void {
   updateAction(ws, a);
 }
 
+/** Per "one or more" gate, how many of its first actions were found runnable in this pass. */
+const runnableBefore = new Map<Action, number>();
+
 export function updateAction(ws: WorkingSet, then: Action): void {
   let changedThen = false;
   // A collective action's flags also change when summarised from its members below.
   const initial = snapshot(then);
+  const gate = then.requiredRunnableBefore !== undefined;
+  if (gate) {
+    // Counted afresh each time: runnable only if enough of its firsts are.
+    runnableBefore.set(then, 0);
+    then.runnable = false;
+  }
   for (const other of [...then.before]) {
     let first = other.action;
     let thenNode = then.node;
@@ -545,6 +596,7 @@ export function updateAction(ws: WorkingSet, then: Action): void {
     }
     if (r.then) changedThen = true;
   }
+  if (gate) changedThen = snapshot(then) !== initial;
   if (changedThen) {
     for (const o of then.after) updateAction(ws, o.action);
     updateAction(ws, then);

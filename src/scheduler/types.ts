@@ -296,6 +296,9 @@ export interface Action {
   migrateRunnable?: boolean;
   /** The stop on the source of a migration that completed without it (pe_action_dangle). */
   dangle?: boolean;
+  /** A "one or more" pseudo-action (clone-min, require-all=false): runnable once this many
+   *  of its first actions (linked with Ord.oneOrMore) are. */
+  requiredRunnableBefore?: number;
 }
 
 export interface WorkingSet {
