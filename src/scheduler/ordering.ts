@@ -426,6 +426,9 @@ function variantUpdate(dispatch: Resource, first: Action, then: Action, node: No
 
 const memberChanged: Action[] = [];
 
+/** Per instance action, the partner actions it was ordered after by interleaving. */
+const pairedWith = new WeakMap<Action, Set<Action>>();
+
 /** An ordering between interleaved collectives acts on instance pairs: each member of "then"
  *  is ordered after its partner in "first" (on the same node; where they are now when
  *  "first" is a stop or demotion), and updated from that partner's action alone. */
@@ -448,6 +451,11 @@ function interleavedUpdate(first: Action, then: Action, node: Node | undefined, 
     const ta = then.task.includes("mote") && thenReplica?.child ? memberAction(thenReplica.child, then.task, node) : memberAction(thenMember, then.task, node);
     if (!fa || !ta) continue;
     const linked = orderActions(fa, ta, type);
+    if (linked) {
+      const set = pairedWith.get(ta) ?? new Set<Action>();
+      set.add(fa);
+      pairedWith.set(ta, set);
+    }
     const before = snapshot(ta);
     const fb = snapshot(fa);
     const memberRsc = ta.rsc!;
@@ -588,7 +596,9 @@ export function updateAction(ws: WorkingSet, then: Action): void {
     const firstFlags = flagsForOrdering(first, thenNode);
     const thenFlags = flagsForOrdering(then, firstNode);
     if (other.flags === Ord.none) continue;
-    const r = updateForOrdering(first, then, thenNode, firstFlags, other.flags, thenFlags);
+    // An instance pair's link acts as when it was made: its "first" decides (observed: a
+    // required stop of an instance does not make its partner's stop required).
+    const r = updateForOrdering(first, then, thenNode, firstFlags, other.flags, pairedWith.get(then)?.has(first) ? firstFlags : thenFlags);
     while (memberChanged.length) reprocessAfter(ws, memberChanged.pop()!);
     if (r.first) {
       for (const o of first.after) updateAction(ws, o.action);
