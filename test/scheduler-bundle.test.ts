@@ -30,7 +30,7 @@ for (const name of names) {
 }
 
 test("bundle fixtures are present", () => {
-  assert.deepEqual(names.sort(), ["bundle-container-fails", "bundle-running", "bundle-start"]);
+  assert.deepEqual(names.sort(), ["bundle-clone-interleave", "bundle-container-fails", "bundle-running", "bundle-start"]);
 });
 
 function unpackText(xml: string): WorkingSet {
