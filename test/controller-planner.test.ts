@@ -24,6 +24,8 @@ class FakeCluster extends EventEmitter<{ event: [DispatchEvent] }> implements Ac
   ran: string[] = [];
   /** The executor's call counter (call ids only grow, as a real executor's). */
   call = 0;
+  /** rc of recurring monitors' first run (7: fails right after every start). */
+  monitorRc = 0;
   constructor(private readonly delayMs = 30) {
     super();
   }
@@ -31,7 +33,8 @@ class FakeCluster extends EventEmitter<{ event: [DispatchEvent] }> implements Ac
     this.ran.push(`${action.operationKey}@${action.onNode}`);
     await sleep(this.delayMs);
     const probe = action.operation === "monitor" && (action.attributes.CRM_meta_interval ?? "0") === "0";
-    return { callId: ++this.call, rc: probe ? 7 : 0, opStatus: 0, lastRcChange: Math.floor(Date.now() / 1000), execTimeMs: this.delayMs, queueTimeMs: 0 };
+    const recurring = action.operation === "monitor" && !probe;
+    return { callId: ++this.call, rc: probe ? 7 : recurring ? this.monitorRc : 0, opStatus: 0, lastRcChange: Math.floor(Date.now() / 1000), execTimeMs: this.delayMs, queueTimeMs: 0 };
   }
   connectedNodes(): string[] {
     return [];
@@ -144,6 +147,21 @@ test("a guest's connection coming up starts its history over; going away marks i
   assert.equal(g1().attrs["crm-debug-origin"], "remote_node_up");
   (dispatcher as unknown as EventEmitter).emit("node", "g1", false);
   await until(() => g1().attrs.in_ccm === "false", 5000, "g1 recorded down");
+  await planner.stop();
+  await store.close();
+});
+
+test("a plan that never converges (a monitor failing right after every start) stops after the same graph 10 times", async () => {
+  const { store, dispatcher, planner, log } = await setup(2);
+  dispatcher.monitorRc = 7;
+  planner.start();
+  await store.update((cib) => void child(child(cib, "configuration")!, "resources")!.children.push(primitive("bad")), { client: "test" });
+  await until(() => log.some((l) => /the same graph ran 10 times in a row/.test(l)), 20_000, "the loop stops");
+  await until(() => idle(planner), 5000, "idle");
+  const starts = dispatcher.ran.filter((r) => r === "bad_start_0@node1").length;
+  await sleep(300);
+  assert.equal(dispatcher.ran.filter((r) => r === "bad_start_0@node1").length, starts, "no more transitions");
+  assert.ok(starts >= 10 && starts <= 12, `${starts} starts`);
   await planner.stop();
   await store.close();
 });

@@ -64,7 +64,9 @@ export class Daemon {
   }
 
   static async start(options: DaemonOptions = {}): Promise<Daemon> {
-    const log = options.log ?? ((m: string) => process.stderr.write(`pacerd: ${m}\n`));
+    // PACER_LOG_TIME=1 puts a wall-clock time on every line (timing a busy start).
+    const stamp = process.env.PACER_LOG_TIME ? () => `${new Date().toISOString().slice(11, 23)} ` : () => "";
+    const log = options.log ?? ((m: string) => process.stderr.write(`${stamp()}pacerd: ${m}\n`));
     const cluster = options.cluster ?? new SingleHostCluster({ nodeName: options.nodeName });
     const store = await CibStore.open({ ...options.store, stateDir: options.stateDir, origin: cluster.localNode().name, log });
     let daemon: Daemon | undefined;

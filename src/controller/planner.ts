@@ -61,9 +61,12 @@ export interface EngineStatus {
   recorded: number;
 }
 
-/** Without an outside change, this many transitions in a row that each did something mean
- *  the plan does not converge: stop re-planning until something else happens. */
-const MAX_SELF_TRIGGERED = 25;
+/** Without an outside change, the same graph this many times in a row (or this many
+ *  transitions in all) means the plan does not converge: stop re-planning until something
+ *  else happens. Aborted transitions are progress (each brought news), so the count is of
+ *  identical graphs: a cold start of 100 guests legitimately aborts dozens of times. */
+const MAX_SAME_GRAPH = 10;
+const MAX_SELF_TRIGGERED = 1000;
 const DEFAULT_RECHECK_MS = 15 * 60_000;
 const FENCING_RETRY_MS = 30_000;
 
@@ -82,6 +85,8 @@ export class Planner {
   private timer?: NodeJS.Timeout;
   private recheckAt?: number;
   private selfTriggered = 0;
+  private lastFingerprint = "";
+  private sameGraph = 0;
   private nodeIds = new Map<string, string>();
   private clusterNodes = new Set<string>();
   private unsubscribe?: () => void;
@@ -108,7 +113,10 @@ export class Planner {
   /** Plan (again) as soon as possible; a running transition is aborted. */
   request(reason: string, external = false): void {
     if (this.stopped) return;
-    if (external) this.selfTriggered = 0;
+    if (external) {
+      this.selfTriggered = 0;
+      this.sameGraph = 0;
+    }
     this.pending = true;
     this.reasons.push(reason);
     this.runner?.abort(reason);
@@ -201,6 +209,9 @@ export class Planner {
       this.clusterNodes = new Set(model.nodes.filter((n) => n.type !== "remote" && n.type !== "ping").map((n) => n.uname));
       this.armRecheck(graph.recheckBy, res.ws.options.get("cluster-recheck-interval") ?? "15min");
       const graphActions = graph.synapses.reduce((n, s) => n + s.actions.length, 0);
+      const fingerprint = graph.synapses.map((s) => s.actions.map((a) => `${a.operationKey}@${a.onNode ?? ""}`).join(",")).join(";");
+      this.sameGraph = fingerprint === this.lastFingerprint ? this.sameGraph + 1 : 0;
+      this.lastFingerprint = fingerprint;
       info = { id, startedAt: started, graphActions, state: "running", summary: res.summaryLines };
       this.last = info;
       if (graphActions === 0) {
@@ -246,8 +257,12 @@ export class Planner {
       return;
     }
     if (result.state === "aborted" || result.actions > 0) {
-      if (++this.selfTriggered > MAX_SELF_TRIGGERED) {
-        this.log(`${MAX_SELF_TRIGGERED} transitions in a row did something without settling; waiting for a change or the recheck timer before planning again`);
+      if (this.sameGraph + 1 >= MAX_SAME_GRAPH || ++this.selfTriggered > MAX_SELF_TRIGGERED) {
+        this.log(
+          this.sameGraph + 1 >= MAX_SAME_GRAPH
+            ? `the same graph ran ${MAX_SAME_GRAPH} times in a row without settling; waiting for a change or the recheck timer before planning again`
+            : `${MAX_SELF_TRIGGERED} transitions in a row without settling; waiting for a change or the recheck timer before planning again`,
+        );
         return;
       }
       this.pending = true;
