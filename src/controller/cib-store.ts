@@ -251,6 +251,48 @@ export class CibStore {
     });
   }
 
+  /**
+   * Replace only the configuration (and the CIB's own settings) with that of `next`, keeping
+   * the live status: what an admin tool sends after editing the configuration of a CIB it
+   * fetched while pacerd kept recording results. Refused when the configuration moved on
+   * since (its admin_epoch:epoch differs from the current one), so two admins still cannot
+   * overwrite each other's changes; a status that moved on is no conflict.
+   */
+  async replaceConfiguration(next: XmlElement | string, source: UpdateSource = {}): Promise<CommitResult> {
+    let candidate: XmlElement;
+    if (typeof next === "string") {
+      try {
+        candidate = parseXml(next, "pushed CIB");
+      } catch (err) {
+        if (!(err instanceof XmlParseError)) throw err;
+        throw new CibRefusedError("CIB replacement", [{ message: err.message }]);
+      }
+    } else {
+      candidate = cloneElement(next);
+    }
+    const offered = readVersion(candidate);
+    const configuration = child(candidate, "configuration");
+    if (!configuration) throw new CibRefusedError("CIB replacement", [{ message: `${describe(candidate)}: missing <configuration>` }]);
+    return this.update((draft) => {
+      const current = readVersion(draft);
+      if (offered.adminEpoch !== current.adminEpoch || offered.epoch !== current.epoch) {
+        const older = compareVersions({ ...offered, numUpdates: 0 }, { ...current, numUpdates: 0 }) < 0;
+        throw new CibRefusedError("CIB replacement", [
+          {
+            message: older
+              ? `${describe(candidate)}: its version ${formatVersion(offered)} is older than the current ${formatVersion(current)}; fetch the current CIB and apply the change to it`
+              : `${describe(candidate)}: its configuration version ${offered.adminEpoch}:${offered.epoch} is not the current ${current.adminEpoch}:${current.epoch}`,
+          },
+        ]);
+      }
+      for (const name of Object.keys(draft.attrs)) if (!BOOKKEEPING_ATTRIBUTES.has(name) && !(name in candidate.attrs)) delete draft.attrs[name];
+      for (const [name, value] of Object.entries(candidate.attrs)) if (!BOOKKEEPING_ATTRIBUTES.has(name)) draft.attrs[name] = value;
+      const i = draft.children.findIndex((c) => c.name === "configuration");
+      if (i >= 0) draft.children[i] = configuration;
+      else draft.children.unshift(configuration);
+    }, source);
+  }
+
   /** Release the state directory. Pending commits finish first. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -152,7 +152,10 @@ export class Daemon {
         const user = typeof args.user === "string" ? args.user : undefined;
         let result: CommitResult;
         try {
-          result = await this.store.replace(xml, { client: typeof args.client === "string" ? args.client : "pacer", user });
+          const source = { client: typeof args.client === "string" ? args.client : "pacer", user };
+          // section "configuration": the client edited the configuration only; the status
+          // it fetched may be older than the live one (results keep coming) and is not used.
+          result = args.section === "configuration" ? await this.store.replaceConfiguration(xml, source) : await this.store.replace(xml, source);
         } catch (err) {
           if (err instanceof CibRefusedError) {
             throw new ApiFailure({ code: "refused", message: `${err.what} refused`, problems: err.problems.map((p) => p.message) });

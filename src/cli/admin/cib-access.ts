@@ -86,7 +86,9 @@ export async function commitCib(target: Target, cib: XmlElement, changed: "confi
     return { previous, version: versionOf(cib) };
   }
   return withDaemon(target, async (c) => {
-    const r = await c.call<CibReplaceResult>("cib.replace", { xml: serializeXml(cib, { indent: 2 }), client, user: process.env.USER });
+    // A configuration edit replaces the configuration only: status results recorded since
+    // the fetch are no conflict (pacerd still refuses if the configuration moved on).
+    const r = await c.call<CibReplaceResult>("cib.replace", { xml: serializeXml(cib, { indent: 2 }), client, user: process.env.USER, ...(changed === "configuration" ? { section: "configuration" } : {}) });
     return { previous: r.previous, version: r.version };
   });
 }
