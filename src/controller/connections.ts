@@ -20,7 +20,7 @@ export interface ConnectionManagerOptions {
   log?: (message: string) => void;
   /** Pause between connection attempts within one start (default 250 ms). */
   retryDelayMs?: number;
-  /** Longest connection attempt a probe makes (default 2000 ms). */
+  /** Longest connection attempt a probe makes (default 1000 ms). */
   probeConnectMs?: number;
 }
 
@@ -143,6 +143,7 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     }
     let last = "no attempt made";
     let attempts = 0;
+    let handshakeRefusals = 0;
     for (;;) {
       if (this.closed) return this.outcome(t0, OcfRc.UNKNOWN_ERROR, ExecStatus.NOT_CONNECTED, "the controller is shutting down");
       const remaining = deadline - Date.now();
@@ -164,6 +165,14 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
         client.close();
         if (isKeyMismatch(err)) {
           return this.outcome(t0, OcfRc.UNKNOWN_ERROR, ExecStatus.ERROR, `pre-shared key mismatch with ${node} at ${host}:${port} — compare ${key.path} on both sides`);
+        }
+        // GnuTLS (pacemaker-remoted) does not tell a TLS 1.3 client that the key is wrong:
+        // it just closes the connection during the handshake. Twice in a row from a server
+        // that accepted TCP is taken for what it almost always is (Pacemaker's controller
+        // gives up on the first failed handshake).
+        handshakeRefusals = isHandshakeClosed(err) ? handshakeRefusals + 1 : 0;
+        if (handshakeRefusals >= 2) {
+          return this.outcome(t0, OcfRc.UNKNOWN_ERROR, ExecStatus.ERROR, `probable pre-shared key mismatch with ${node} at ${host}:${port} (it closes the connection during the TLS handshake) — compare ${key.path} on both sides`);
         }
         if (err instanceof ExecutorError && err.code === Errno.EPROTO) {
           return this.outcome(t0, OcfRc.UNKNOWN_ERROR, ExecStatus.ERROR, `${where}: ${err.message}`);
@@ -242,7 +251,7 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
    *  connect, so that a restarted controller finds the guests that are still up. */
   private async probe(link: Link, action: GraphAction, t0: number): Promise<ActionOutcome> {
     if (!link.client?.connected) {
-      const budget = Math.min(this.options.probeConnectMs ?? 2000, actionTimeoutMs(action));
+      const budget = Math.min(this.options.probeConnectMs ?? 1000, actionTimeoutMs(action));
       let key;
       try {
         key = loadConnectionKey(this.options.authkeyPath, this.options.env);
@@ -391,6 +400,11 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
 
 function isKeyMismatch(err: unknown): boolean {
   return err instanceof ExecutorError && err.code === Errno.EKEYREJECTED && /pre-shared key mismatch/.test(err.message);
+}
+
+/** The server accepted TCP, then hung up in the middle of the TLS handshake. */
+function isHandshakeClosed(err: unknown): boolean {
+  return err instanceof ExecutorError && err.code === Errno.EKEYREJECTED && /disconnected before secure TLS connection|ECONNRESET|socket hang up/.test(err.message);
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
