@@ -116,16 +116,15 @@ test("a missing authkey is a clear start failure", async () => {
   assert.match(out.exitReason ?? "", /no-such-key is not a readable, non-empty file/);
 });
 
-test("probe: not running when nothing answers; running (and connected) when the executor is up", async () => {
+test("probe: not running unless connected (no attempt to connect); connected → a poke round trip", async () => {
   const port = await freePort();
+  await remoted(port);
   const { m, ups } = manager();
   const probe = () => m.run(action("monitor", port, { CRM_meta_op_target_rc: "7" }), "1:1:7:test");
-  assert.equal((await probe()).rc, OcfRc.NOT_RUNNING);
-  await remoted(port);
-  const out = await probe();
-  assert.equal(out.rc, OcfRc.OK, out.exitReason);
-  assert.deepEqual(ups, ["g1"], "a restarted controller finds the guests still up");
-  assert.equal((await probe()).rc, OcfRc.OK, "connected: a poke round trip");
+  assert.equal((await probe()).rc, OcfRc.NOT_RUNNING, "the executor listens, but we hold no connection");
+  assert.deepEqual(ups, []);
+  assert.equal((await m.run(action("start", port), "2:1:0:test")).rc, OcfRc.OK);
+  assert.equal((await probe()).rc, OcfRc.OK);
 });
 
 test("recurring monitor pokes; kill -9 of the executor → failed monitor, connection-lost, down", async () => {

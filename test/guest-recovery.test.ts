@@ -132,13 +132,14 @@ suite("guest nodes with pacer-remoted", { skip: SKIP }, () => {
     await c.startPacerd();
     const since = () => readFileSync(c.box.pacerdLog, "utf8").slice(logStart);
     await c.waitFor((st) => guestOnline(st, "guest1") && running(st, "gd1", "guest1"), 60_000, "guest1 and gd1 after the restart");
-    // Settled: the guest's resources were probed again (their history starts empty when the
-    // connection comes up) and their monitors set up again.
+    // Settled: the container probed running, its connection started again, the guest's
+    // resources probed again (their history starts empty when the connection comes up) and
+    // their monitors set up again.
     await waitUntil(async () => (await c.pacer("status", "--json")).rc === 0 && /monitor \(every 2000 ms\) gd1 on guest1 → ok/.test(since()), 30_000, "gd1's monitor set up again", c);
     assert.equal(c.box.containerInitPid("guest1"), init, `the container was not restarted; pacerd after the restart:\n${since()}`);
     assert.equal(c.box.inGuest("guest1", `stat -c %Y.%i ${DUMMY_STATE("gd1")}`).trim(), stamp, "gd1 was not restarted");
     assert.doesNotMatch(since(), /start gd1 on guest1|guest1 fenced/);
-    assert.match(since(), /connection guest1: found running \(probe\)/);
+    assert.match(since(), /connection guest1: up/);
     // And the monitor really watches it again.
     c.box.inGuest("guest1", `rm -f ${DUMMY_STATE("gd1")}`);
     await waitUntil(() => stateInGuest(c, "guest1", "gd1"), 30_000, "gd1 restarted in place after its monitor failed", c);

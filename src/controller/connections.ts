@@ -20,8 +20,6 @@ export interface ConnectionManagerOptions {
   log?: (message: string) => void;
   /** Pause between connection attempts within one start (default 250 ms). */
   retryDelayMs?: number;
-  /** Longest connection attempt a probe makes (default 1000 ms). */
-  probeConnectMs?: number;
 }
 
 export interface ConnectionManagerEvents {
@@ -186,11 +184,11 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     return this.outcome(t0, OcfRc.UNKNOWN_ERROR, ExecStatus.TIMEOUT, `could not connect to ${where} within ${timeoutMs} ms (${attempts} attempts; last: ${last})`);
   }
 
-  private newClient(target: ConnectionTarget, key: Buffer, connectTimeoutMs: number, handshakeTimeoutMs?: number): RemoteClient {
+  private newClient(target: ConnectionTarget, key: Buffer, connectTimeoutMs: number): RemoteClient {
     // Named like Pacemaker's controller names itself, so remote logs read the same. Not an
     // IPC provider: pacer does not relay a guest's local cluster tools yet, and without a
     // provider those tools fail at once instead of waiting for answers that never come.
-    return new RemoteClient({ host: target.host, port: target.port, key, name: `pacemaker-remote-${target.host}:${target.port}`, connectTimeoutMs, ...(handshakeTimeoutMs ? { handshakeTimeoutMs } : {}) });
+    return new RemoteClient({ host: target.host, port: target.port, key, name: `pacemaker-remote-${target.host}:${target.port}`, connectTimeoutMs });
   }
 
   private attach(link: Link, client: RemoteClient): void {
@@ -247,28 +245,14 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
 
   // --- monitor ----------------------------------------------------------------------------
 
-  /** One-shot monitor (a probe): connected → poke; not connected → one short attempt to
-   *  connect, so that a restarted controller finds the guests that are still up. */
+  /** One-shot monitor (a probe): connected → poke; not connected → not running, as
+   *  Pacemaker's controller answers. No attempt to connect: during a cold start the
+   *  containers come up while their connections are probed, and a probe that connected
+   *  would contradict the plan (an unexpected "running") and abort it, guest after guest.
+   *  A restarted pacerd needs none either: it starts the connection to a guest whose
+   *  container it finds running, and the guest's resources are probed again then. */
   private async probe(link: Link, action: GraphAction, t0: number): Promise<ActionOutcome> {
-    if (!link.client?.connected) {
-      const budget = Math.min(this.options.probeConnectMs ?? 1000, actionTimeoutMs(action));
-      let key;
-      try {
-        key = loadConnectionKey(this.options.authkeyPath, this.options.env);
-      } catch {
-        return this.outcome(t0, OcfRc.NOT_RUNNING, ExecStatus.DONE);
-      }
-      const client = this.newClient(link.target, key.key, budget, budget);
-      try {
-        // Bounded by the client's own limits: TCP and TLS within the budget, register 10 s.
-        await client.connect();
-      } catch {
-        client.close();
-        return this.outcome(t0, OcfRc.NOT_RUNNING, ExecStatus.DONE);
-      }
-      this.attach(link, client);
-      this.log(`connection ${link.target.node}: found running (probe)`);
-    }
+    if (!link.client?.connected) return this.outcome(t0, OcfRc.NOT_RUNNING, ExecStatus.DONE);
     const failure = await this.poke(link, actionTimeoutMs(action));
     return failure ? this.outcome(t0, OcfRc.UNKNOWN_ERROR, ExecStatus.ERROR, failure) : this.outcome(t0, OcfRc.OK, ExecStatus.DONE);
   }
