@@ -68,6 +68,7 @@ export interface EngineStatus {
 const MAX_SAME_GRAPH = 10;
 const MAX_SELF_TRIGGERED = 1000;
 const DEFAULT_RECHECK_MS = 15 * 60_000;
+const MAX_SUMMARY_LINES = 30;
 const FENCING_RETRY_MS = 30_000;
 
 export class Planner {
@@ -221,7 +222,10 @@ export class Planner {
         return;
       }
       this.log(`transition ${id}: ${graphActions} action(s) planned in ${Date.now() - started} ms (${reasons.join("; ")})`);
-      for (const line of res.summaryLines) if (line.trim().startsWith("*")) this.log(`transition ${id}: ${line.trim().slice(2)}`);
+      // The summary, bounded: a cold start of 100 guests would log a thousand lines per plan.
+      const summary = res.summaryLines.filter((l) => l.trim().startsWith("*"));
+      for (const line of summary.slice(0, MAX_SUMMARY_LINES)) this.log(`transition ${id}: ${line.trim().slice(2)}`);
+      if (summary.length > MAX_SUMMARY_LINES) this.log(`transition ${id}: ... and ${summary.length - MAX_SUMMARY_LINES} more (pacer status --json: engine.transition.summary)`);
       const cores = availableParallelism();
       const nodeLimit = positiveInt(res.ws.options.get("node-action-limit")) || this.o.defaultNodeActionLimit || Math.max(1, 2 * cores);
       this.runner = new GraphRunner({
