@@ -7,6 +7,7 @@ import { canRunResources } from "./unpack-nodes.js";
 import { resourceLocation } from "./location.js";
 import { groupColocated } from "./constraints.js";
 import { assignBundle, bundleColocationScore } from "./bundle-assign.js";
+import { compatibleMember } from "./interleave.js";
 
 export interface ScoreLog {
   lines: string[];
@@ -595,6 +596,13 @@ function applyColocationScore(ws: WorkingSet, dependent: Resource, primary: Reso
       colocateWithPromotableRole(dependent, primary, c);
       return;
     }
+    if (pairsInstances(c)) {
+      // Interleaved: an instance follows its partner, the primary's instance on its node.
+      const partner = compatibleMember(dependent, primary, false, Role.Unknown, (a, b) => compareNodes(ws, dependent, a, b, undefined));
+      if (partner) applyColocationScore(ws, dependent, partner, c);
+      else if (c.score >= INFINITY) assignTo(ws, dependent, null, true);
+      return;
+    }
     if (c.score >= INFINITY) {
       // Mandatory: only nodes where some (unblocked) instance will run remain.
       const affected = new Set<Node>();
@@ -612,6 +620,16 @@ function applyColocationScore(ws: WorkingSet, dependent: Resource, primary: Reso
     if (!colocationAffects(dependent, p, c)) continue;
     colocationMatch(dependent, p, c);
   }
+}
+
+/** Whether a colocation between two collectives pairs instances: the dependent asks for it
+ *  (interleave) and both allow as many instances per node. */
+function pairsInstances(c: Colocation): boolean {
+  const d = c.dependent;
+  const p = c.primary;
+  if (d.kind !== "clone" || !d.clone!.interleave) return false;
+  const perNode = (r: Resource) => (r.kind === "clone" ? r.clone!.nodeMax : r.kind === "bundle" ? r.bundle!.replicasPerHost : 0);
+  return perNode(d) === perNode(p);
 }
 
 /**

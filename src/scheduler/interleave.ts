@@ -69,10 +69,12 @@ function memberOn(collective: Resource, node: Node, current: boolean, role: Role
 
 /** The partner of `local` among `collective`'s members: the one on the same node (now, or
  *  after the transition). An unplaced `local` takes the partner on its best allowed node. */
-export function compatibleMember(local: Resource, collective: Resource, current: boolean, role: Role = Role.Unknown): Resource | undefined {
+export function compatibleMember(local: Resource, collective: Resource, current: boolean, role: Role = Role.Unknown, nodeOrder?: (a: Node, b: Node) => number): Resource | undefined {
   const node = memberLocation(local, current);
   if (node) return memberOn(collective, node, current, role);
-  const candidates = [...local.allowed].sort(([a, wa], [b, wb]) => (wa !== wb ? (wa > wb ? -1 : 1) : naturalCompare(a.uname, b.uname)));
+  // Best node first: by weight, then as the assignment would break ties (when given).
+  const byWeight = ([a, wa]: [Node, number], [b, wb]: [Node, number]) => (wa !== wb ? (wa > wb ? -1 : 1) : naturalCompare(a.uname, b.uname));
+  const candidates = [...local.allowed].sort(nodeOrder ? ([a], [b]) => nodeOrder(a, b) : byWeight);
   for (const [n] of candidates) {
     const m = memberOn(collective, n, current, role);
     if (m) return m;
