@@ -6,6 +6,7 @@ import { CibError } from "../cib/errors.js";
 import { INFINITY } from "../cib/score.js";
 import { newColocation } from "./constraints.js";
 import { newOrdering } from "./ordering.js";
+import { bundleOf } from "./bundle-unpack.js";
 import { Ord, type Resource, type WorkingSet } from "./types.js";
 
 /** Link every primitive naming a `container` to that resource (both directions). */
@@ -43,9 +44,11 @@ function containerLinks(ws: WorkingSet, rsc: Resource): void {
   const container = rsc.container;
   if (!container) return;
   let guest: Resource | undefined;
+  // A bundle's resources may run on remote nodes (nested remotes), a guest's may not.
+  const bundled = bundleOf(rsc) !== undefined;
   if (rsc.remoteNode) {
     // The guest's container must not itself run on a remote or guest node.
-    avoidRemoteNodes(ws, container);
+    if (!bundled) avoidRemoteNodes(ws, container);
     newOrdering(ws, { rsc: container, task: `${container.id}_monitor_0` }, { rsc, task: "stop" }, Ord.optional);
   } else {
     guest = guestOf(ws, container);
@@ -57,7 +60,9 @@ function containerLinks(ws: WorkingSet, rsc: Resource): void {
   }
   newOrdering(ws, { rsc: container, task: "start" }, { rsc, task: "start" }, Ord.impliesThen | Ord.runnableLeft);
   newOrdering(ws, { rsc, task: "stop" }, { rsc: container, task: "stop" }, Ord.impliesFirst);
-  newColocation(ws, "resource-with-container", undefined, INFINITY, rsc, container, undefined, undefined, true);
+  // A bundle's connection only prefers its container's node (highly, not absolutely): it
+  // stays placed, and its start unrunnable, when the container cannot run.
+  newColocation(ws, "resource-with-container", undefined, bundled ? 10000 : INFINITY, rsc, container, undefined, undefined, true);
 }
 
 /** Remote connections, fence devices and guest containers never run on remote or guest nodes. */
