@@ -76,6 +76,8 @@ export function bundleInternalOrderings(ws: WorkingSet, rsc: Resource, internal:
     internal(r.container);
     order(rsc, "start", r.container, "start", Ord.runnableLeft | Ord.impliesFirstPrinted);
     order(r.container, "start", rsc, "running", Ord.impliesThenPrinted);
+    // The bundle's stop also brackets the replica's instance directly.
+    if (r.child) order(rsc, "stop", r.child, "stop", Ord.impliesFirstPrinted);
     order(rsc, "stop", r.container, "stop", Ord.impliesFirstPrinted);
     order(r.container, "stop", rsc, "stopped", Ord.impliesThenPrinted);
     if (r.ip) {

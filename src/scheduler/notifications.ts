@@ -152,7 +152,14 @@ function notifyKeys(ws: WorkingSet, clone: Resource, d: NotifyData): Map<string,
     m.set(`notify_${name}_uname`, unames(list));
   }
   m.set("notify_inactive_resource", rscs(d.inactive));
-  m.set("notify_all_uname", words(ws.nodes.map((n) => n.uname).sort()));
+  const all = [...ws.nodes].sort((a, b) => (a.uname < b.uname ? -1 : a.uname > b.uname ? 1 : 0));
+  m.set("notify_all_uname", words(all.map((n) => n.uname)));
+  if (clone.meta.get("container-attribute-target") === "host") {
+    // Agents that set attributes on the host also learn each node's host: a guest's is where
+    // its container runs now (itself if it runs nowhere).
+    const host = (n: Node) => (n.kind === "guest" ? (n.remoteRsc?.container?.runningOn[0] ?? n) : n).uname;
+    m.set("notify_all_hosts", words(all.map(host)));
+  }
   // A bundle's inner clone lists every node it knows of, whatever its score there.
   const inBundle = clone.parent?.kind === "bundle";
   const available = [...clone.allowed].filter(([n, score]) => (inBundle || score >= 0) && n.online).map(([n]) => n.uname);
