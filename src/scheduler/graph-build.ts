@@ -166,7 +166,12 @@ function graphAction(ws: WorkingSet, a: Action): GraphAction {
     }
   }
   if (rsc && rsc.cloneName !== undefined) {
-    g.operationKey = a.task === "notify" ? rsc.cloneName + a.key.slice(rsc.id.length) : `${rsc.cloneName}_${a.cancelOf ?? a.task}_${a.interval}`;
+    // A notification is named for what it announces (`C_post_notify_stop_0`), even the one
+    // keyed on the fencing that implies an instance's stop (`C:2_post_notify_stonith_0`).
+    g.operationKey =
+      a.task === "notify"
+        ? `${rsc.cloneName}_${a.meta.get("notify_type")}_notify_${a.meta.get("notify_operation")}_0`
+        : `${rsc.cloneName}_${a.cancelOf ?? a.task}_${a.interval}`;
     g.internalOperationKey = a.key;
   }
   if (rsc && rsc.kind === "primitive") {

@@ -6,6 +6,8 @@ import { customAction, findActions, opKey } from "./actions.js";
 import { newOrdering, orderActions } from "./ordering.js";
 import { canFence, fenceOp } from "./unpack-nodes.js";
 import { canFenceGuest, fenceGuest } from "./guest-fencing.js";
+import { notifyStopImpliedByFencing } from "./notifications.js";
+import { isTrue } from "../cib/model-parse.js";
 
 function anyManaged(ws: WorkingSet): boolean {
   const visit = (r: Resource): boolean => (r.children.length ? r.children.some(visit) : r.managed);
@@ -98,6 +100,7 @@ function orderVsFence(ws: WorkingSet, stonith: Action): void {
           else if (bundleStop) orderActions(bundleStop, stop, Ord.preserve);
           if (parentStop && parentStop !== stop) orderActions(stonith, parentStop, Ord.preserve);
         }
+        if (isTrue(rsc.meta.get("notify"))) notifyStopImpliedByFencing(ws, stop, rsc, stonith);
       }
       for (const demote of findActions(rsc.actions, opKey(rsc.id, "demote"), target)) {
         demote.pseudo = true;

@@ -181,7 +181,7 @@ export function createInstanceNotifications(ws: WorkingSet): void {
 function notifyInstances(ws: WorkingSet, clone: Resource, b: NotifyBracket, d: NotifyData, keys: Map<string, string>): void {
   const instances = clone.children.flatMap(leaves);
   for (const leaf of instances) {
-    for (const a of leaf.actions) if (a.task === b.task && a.interval === 0) for (const [k, v] of keys) a.meta.set(k, v);
+    for (const a of leaf.actions) if (a.task === b.task && a.interval === 0) addKeys(a, keys);
   }
   if (b.task === "start" && d.start.length === 0) return;
   if (b.task === "promote" && d.promote.length === 0) return;
@@ -208,19 +208,79 @@ function instanceNotify(ws: WorkingSet, leaf: Resource, node: Node, b: NotifyBra
   const op = type === "pre" ? b.pre : b.post;
   const done = type === "pre" ? b.preDone : b.postDone;
   if (op.optional || !op.runnable || !node.online) return;
-  const a = customAction(ws, leaf, `${leaf.id}_${type}_notify_${b.task}_0`, "notify", node, false);
-  for (const [k, v] of keys) a.meta.set(k, v);
-  a.meta.set("notify_type", type);
-  a.meta.set("notify_operation", b.task);
-  a.meta.set("notify_key_type", type);
-  a.meta.set("notify_key_operation", op.meta.get("notify_key_operation")!);
-  if (type === "post") a.priority = INFINITY;
-  orderActions(op, a, Ord.optional);
-  orderActions(a, done, Ord.optional);
+  const a = newNotifyOp(ws, leaf, node, op, done, keys);
   if (type === "post") {
     // The instance's recurring monitors resume once the change is fully announced.
     for (const mon of leaf.actions) {
       if (mon.task === "monitor" && mon.interval > 0 && !mon.optional && mon.node === node) orderActions(done, mon, Ord.optional);
+    }
+  }
+  void a;
+}
+
+/** One instance's `notify` op on one node, between a notification pseudo-action and its
+ *  confirmation. It may already exist (a stop announced both after fencing and with the
+ *  clone's stop): then it keeps the values it was created with and gains the missing ones. */
+function newNotifyOp(ws: WorkingSet, leaf: Resource, node: Node, op: Action, done: Action, keys: Map<string, string>): Action {
+  const type = op.meta.get("notify_type")!;
+  const operation = op.meta.get("notify_operation")!;
+  const a = customAction(ws, leaf, `${leaf.id}_${type}_notify_${operation}_0`, "notify", node, op.optional);
+  addKeys(a, keys);
+  addKeys(
+    a,
+    new Map([
+      ["notify_type", type],
+      ["notify_operation", operation],
+      ["notify_key_type", type],
+      ["notify_key_operation", op.meta.get("notify_key_operation")!],
+    ]),
+  );
+  if (type === "post") a.priority = INFINITY;
+  orderActions(op, a, Ord.optional);
+  orderActions(a, done, Ord.optional);
+  return a;
+}
+
+/** Notification values never replace ones an action already has (the first announcement
+ *  that reaches an action names it). */
+function addKeys(a: Action, keys: Map<string, string>): void {
+  for (const [k, v] of keys) if (!a.meta.has(k)) a.meta.set(k, v);
+}
+
+/** When fencing implies the stop of an instance of a notifying resource, its peers hear of
+ *  it right after the fencing, not only with the clone's stop: otherwise a resource that
+ *  depends on the clone and runs on a surviving node would wait for the clone's
+ *  post-notification, which waits for the clone's stop, which waits for that resource's
+ *  stop — a loop. A post-only bracket keyed on the fencing op (`I_post_notify_stonith_0` →
+ *  `I_confirmed-post_notify_stonith_0`, announcing operation "stop") carries only the
+ *  stopped instance and its node; every instance that stays active where it runs hears it. */
+export function notifyStopImpliedByFencing(ws: WorkingSet, stop: Action, rsc: Resource, fencing: Action): void {
+  const post = notifyPseudo(ws, rsc, fencing, "post", "stop");
+  const postDone = notifyPseudo(ws, rsc, fencing, "confirmed-post", "stop");
+  post.priority = INFINITY;
+  postDone.priority = INFINITY;
+  orderActions(fencing, post, Ord.impliesThen);
+  orderActions(post, postDone, Ord.impliesThen);
+  const keys = new Map([
+    ["notify_stop_resource", rsc.id],
+    ["notify_stop_uname", stop.node!.uname],
+  ]);
+  let top = rsc;
+  while (top.parent && top.parent.kind !== "bundle") top = top.parent;
+  for (const leaf of leaves(top)) {
+    for (const a of leaf.actions) {
+      if (!a.optional && a.node && a.interval === 0 && /^(start|stop|promote|demote)$/.test(a.task)) addKeys(a, keys);
+    }
+    if (leaf.role === Role.Stopped) continue;
+    // (Pacemaker keeps action lists newest first: its "first" stop is the newest one.)
+    const ownStop = [...leaf.actions].reverse().find((a) => a.task === "stop");
+    for (const node of leaf.runningOn) {
+      // The node being fenced hears nothing; an instance that stops is not told afterwards.
+      if (ownStop?.pseudo && (node.unclean || node.requiresReset)) continue;
+      if (ownStop && !ownStop.optional) continue;
+      if (!node.online) continue;
+      newNotifyOp(ws, leaf, node, post, postDone, keys);
+      for (const mon of leaf.actions) if (mon.interval > 0 && mon.task !== "cancel") orderActions(postDone, mon, Ord.optional);
     }
   }
 }
