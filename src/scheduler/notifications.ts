@@ -160,9 +160,9 @@ function notifyKeys(ws: WorkingSet, clone: Resource, d: NotifyData): Map<string,
     const host = (n: Node) => (n.kind === "guest" ? (n.remoteRsc?.container?.runningOn[0] ?? n) : n).uname;
     m.set("notify_all_hosts", words(all.map(host)));
   }
-  // A bundle's inner clone lists every node it knows of, whatever its score there.
-  const inBundle = clone.parent?.kind === "bundle";
-  const available = [...clone.allowed].filter(([n, score]) => (inBundle || score >= 0) && n.online).map(([n]) => n.uname);
+  // Every node the clone knows of, whatever its score there or its state (a node being
+  // fenced is still listed).
+  const available = [...clone.allowed.keys()].map((n) => n.uname);
   m.set("notify_available_uname", words(available.sort()));
   return m;
 }
