@@ -161,8 +161,9 @@ function notifyKeys(ws: WorkingSet, clone: Resource, d: NotifyData): Map<string,
     m.set("notify_all_hosts", words(all.map(host)));
   }
   // Every node the clone knows of, whatever its score there or its state (a node being
-  // fenced is still listed).
-  const available = [...clone.allowed.keys()].map((n) => n.uname);
+  // fenced is still listed), except those that resource-discovery=exclusive leaves out.
+  const excluded = (n: Node) => clone.exclusiveDiscover && clone.discovery.get(n) !== "exclusive";
+  const available = [...clone.allowed.keys()].filter((n) => !excluded(n)).map((n) => n.uname);
   m.set("notify_available_uname", words(available.sort()));
   return m;
 }

@@ -174,7 +174,8 @@ function migrationEquivalents(ws: WorkingSet, o: PendingOrdering): void {
   const tt = o.thenAction?.task ?? taskOfKey(o.thenKey);
   const implies = o.flags & Ord.impliesThen ? Ord.impliesThen : 0;
   if (ft === "start" && tt === "start") {
-    if (f.allowMigrate) newOrdering(ws, { rsc: f, task: "migrate_from" }, { rsc: t, task: "migrate_to" }, Ord.optional);
+    // (Both must migrate: else the ordering would only create a migrate_from never used.)
+    if (f.allowMigrate && t.allowMigrate) newOrdering(ws, { rsc: f, task: "migrate_from" }, { rsc: t, task: "migrate_to" }, Ord.optional);
     // (Only if f's start is a real one: when f migrates too, the migrate_from above orders it.)
     if (t.allowMigrate) newOrdering(ws, { rsc: f, task: "start" }, { rsc: t, task: "migrate_to" }, Ord.optional | implies | (f.allowMigrate ? Ord.applyFirstNonMigratable : 0));
   } else if (t.allowMigrate && ft === "stop" && tt === "stop") {
