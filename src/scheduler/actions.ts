@@ -123,7 +123,8 @@ export function customAction(ws: WorkingSet, rsc: Resource | undefined, key: str
     };
     if (rsc) {
       rsc.actions.push(action);
-      action.opConfig = findOp(rsc, task, action.interval);
+      // Notifications and their confirmations take the settings of the `notify` op.
+      action.opConfig = findOp(rsc, task, action.interval) ?? (key.includes("_notify_") ? findOp(rsc, "notify", 0) : undefined);
     }
     ws.actions.push(action);
   }
