@@ -187,19 +187,31 @@ function notifyInstances(ws: WorkingSet, clone: Resource, b: NotifyBracket, d: N
   if (b.task === "start" && d.start.length === 0) return;
   if (b.task === "promote" && d.promote.length === 0) return;
   if (b.task === "demote" && d.demote.length === 0) return;
+  const newest = (leaf: Resource, task: string) => [...leaf.actions].reverse().find((a) => a.task === task && a.interval === 0);
   for (const leaf of instances) {
-    const stop = leaf.actions.find((a) => a.task === "stop" && a.interval === 0 && !a.optional);
-    const start = leaf.actions.find((a) => a.task === "start" && a.interval === 0 && !a.optional);
-    const current = leaf.runningOn[0];
-    if (b.task === "promote") {
-      // Promotions come after the starts: instances started in this transition hear of them.
-      const next = leaf.assigned;
-      if (next && leaf.nextRole > Role.Stopped && !(start && !start.runnable)) instanceNotify(ws, leaf, next, b, "pre", keys);
-    } else if (leaf.role > Role.Stopped && current && !(b.task === "start" && stop)) {
-      instanceNotify(ws, leaf, current, b, "pre", keys);
+    if (leaf.role > Role.Stopped && (b.task === "stop" || b.task === "demote")) {
+      // Stops and demotions are announced where the instances are now, the post-notification
+      // only to those that keep running (for a demotion, to all of them).
+      const stop = newest(leaf, "stop");
+      for (const node of leaf.runningOn) {
+        // Not to a node being fenced (its stop is implied by the fencing).
+        if (stop?.pseudo && (node.unclean || node.requiresReset)) continue;
+        instanceNotify(ws, leaf, node, b, "pre", keys);
+        if (b.task === "demote" || !stop || stop.optional) instanceNotify(ws, leaf, node, b, "post", keys);
+      }
     }
-    const next = leaf.assigned;
-    if (next && leaf.nextRole > Role.Stopped && !(b.task === "stop" && stop) && !(start && !start.runnable)) {
+    if (leaf.nextRole > Role.Stopped && (b.task === "start" || b.task === "promote")) {
+      // Starts and promotions are announced where the instances will be, if they get there.
+      const start = newest(leaf, "start");
+      if (start) {
+        const promote = newest(leaf, "promote");
+        if (promote && !promote.optional && !promote.runnable) continue;
+        if (!start.runnable) continue;
+      }
+      const next = leaf.assigned;
+      if (!next) continue;
+      // An instance that starts now is not told beforehand that it will.
+      if (b.task !== "start" || !start || start.optional) instanceNotify(ws, leaf, next, b, "pre", keys);
       instanceNotify(ws, leaf, next, b, "post", keys);
     }
   }
