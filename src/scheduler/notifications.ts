@@ -220,7 +220,8 @@ function notifyInstances(ws: WorkingSet, clone: Resource, b: NotifyBracket, d: N
 function instanceNotify(ws: WorkingSet, leaf: Resource, node: Node, b: NotifyBracket, type: "pre" | "post", keys: Map<string, string>): void {
   const op = type === "pre" ? b.pre : b.post;
   const done = type === "pre" ? b.preDone : b.postDone;
-  if (op.optional || !op.runnable || !node.online) return;
+  // (An optional bracket still gets its ops, optional too: they take up action ids.)
+  if (!op.runnable || !node.online) return;
   const a = newNotifyOp(ws, leaf, node, op, done, keys);
   if (type === "post") {
     // The instance's recurring monitors resume once the change is fully announced.
