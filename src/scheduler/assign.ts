@@ -378,8 +378,12 @@ function promotionScore(inst: Resource, node: Node): number | undefined {
   }
   const names = [inst.cloneName ?? inst.id];
   if (!inst.unique) names.push(inst.id.replace(/:\d+$/, ""));
+  // container-attribute-target=host: a guest's attributes are those of its container's host.
+  let attrs: Map<string, string> | undefined = node.attrs;
+  if (inst.meta.get("container-attribute-target") === "host" && node.kind === "guest") attrs = node.remoteRsc?.container?.runningOn[0]?.attrs;
+  if (!attrs) return undefined;
   for (const n of names) {
-    const v = node.attrs.get(`master-${n}`);
+    const v = attrs.get(`master-${n}`);
     if (v !== undefined) return parseScore(v);
   }
   return undefined;
