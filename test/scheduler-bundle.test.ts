@@ -30,7 +30,7 @@ for (const name of names) {
 }
 
 test("bundle fixtures are present", () => {
-  assert.deepEqual(names.sort(), ["bundle-clone-interleave", "bundle-container-fails", "bundle-running", "bundle-start"]);
+  assert.deepEqual(names.sort(), ["bundle-clone-interleave", "bundle-container-fails", "bundle-promote-host-attr", "bundle-running", "bundle-start"]);
 });
 
 function unpackText(xml: string): WorkingSet {
@@ -105,4 +105,12 @@ test("bundle configuration errors are named", () => {
   for (const [xml, message] of variants) {
     assert.throws(() => unpackText(xml), (e: Error) => e.name === "CibError" && message.test(e.message));
   }
+});
+
+test("with container-attribute-target=host, promotion scores come from the container's host", () => {
+  const xml = readFileSync(join(dir, "bundle-promote-host-attr.xml"), "utf8");
+  const summary = simulate(xml, {}).summary;
+  // node2 (master-dbd=10) hosts replica 1, node1 (5) replica 0: replica 1's instance is promoted.
+  assert.match(summary, /\* Promote +dbd:1 +\( Unpromoted -> Promoted db-1 \)/);
+  assert.doesNotMatch(summary, /Promote +dbd:0/);
 });

@@ -97,7 +97,6 @@ export function bundleInternalOrderings(ws: WorkingSet, rsc: Resource, internal:
       order(rsc, "demoted", rsc, "promote", Ord.optional);
       order(rsc, "stopped", rsc, "promote", Ord.optional);
       order(rsc, "demote", rsc, "demoted", Ord.runnableLeft);
-      order(rsc, "promote", rsc, "promoted", Ord.runnableLeft);
       order(inner, "demoted", rsc, "demoted", Ord.impliesThenPrinted);
       order(rsc, "demote", inner, "demote", Ord.impliesFirstPrinted);
       order(inner, "promoted", rsc, "promoted", Ord.impliesThenPrinted);
