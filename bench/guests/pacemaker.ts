@@ -36,6 +36,7 @@ const BASE_CIB = `<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" a
 
 class PacemakerHost {
   anchor!: ChildProcess;
+  private stopped = false;
   private readonly daemons: ChildProcess[] = [];
   constructor(
     readonly box: Sandbox,
@@ -51,7 +52,7 @@ class PacemakerHost {
     this.daemons.push(spawn("nsenter", ["-t", String(this.anchor.pid), "-n", "-m", "-u", "--", cmd, ...args], { env: { ...process.env, PCMK_logfacility: "none" }, stdio: ["ignore", out, out], detached: true }));
   }
 
-  async start(layout: GuestLayout): Promise<void> {
+  async start(layout: GuestLayout, initialCib = withLayout(BASE_CIB, layout)): Promise<void> {
     const hc = lookupUser("hacluster")!;
     const host = (d: string) => join(this.root, "host", d);
     for (const d of ["etc/corosync", "etc/pacemaker", "var/lib/pacemaker/cib", "var/lib/pacemaker/pengine", "var/lib/pacemaker/blackbox", "var/lib/pacemaker/cores", "var/lib/pacemaker/lrm", "var/log/pacemaker", "var/log/corosync", "var/lib/corosync", "resource.d/pacer", "resource.d/heartbeat", "resource.d/pacemaker"]) mkdirSync(host(d), { recursive: true, mode: 0o755 });
@@ -66,7 +67,7 @@ class PacemakerHost {
     const addr = this.box.bridgeAddress.split("/")[0];
     writeFileSync(host("etc/corosync/corosync.conf"), `totem {\n  version: 2\n  cluster_name: pacerbench\n  transport: knet\n  crypto_cipher: none\n  crypto_hash: none\n  token: 1000\n  token_coefficient: 0\n}\nnodelist {\n  node {\n    ring0_addr: ${addr}\n    name: ${layout.host}\n    nodeid: 1\n  }\n}\nquorum {\n  provider: corosync_votequorum\n}\nlogging {\n  to_stderr: no\n  to_syslog: no\n  to_logfile: yes\n  logfile: /var/log/corosync/corosync.log\n}\nsystem {\n  sched_rr: no\n}\n`);
     const cibFile = host("var/lib/pacemaker/cib/cib.xml");
-    writeFileSync(cibFile, withLayout(BASE_CIB, layout), { mode: 0o600 });
+    writeFileSync(cibFile, initialCib, { mode: 0o600 });
     chownSync(cibFile, hc.uid, hc.gid);
     // Pacemaker looks for agents only under /usr/lib/ocf/resource.d: a copy of that directory
     // with pacer's own agents in it is mounted over it inside the anchor.
@@ -121,11 +122,18 @@ class PacemakerHost {
     }
   }
 
-  /** Stop the resources through Pacemaker, then the daemons, then any container left, then the anchor. */
+  /** The DC's state machine is idle (no transition in progress). */
+  idle(): boolean {
+    const r = this.run("crmadmin", ["-q", "-S", "h1"], 15_000);
+    return /S_IDLE/.test(`${r.stdout}${r.stderr}`);
+  }
+
+  /** Stop the resources through Pacemaker (stop-all-resources), then the daemons, then any container left, then the anchor. */
   async stop(layout: GuestLayout): Promise<void> {
-    if (!this.anchor) return;
+    if (!this.anchor || this.stopped) return;
+    this.stopped = true;
     this.run("crm_attribute", ["-t", "crm_config", "-n", "stop-all-resources", "-v", "true"]);
-    for (let i = 0; i < 120; i++) {
+    for (let i = 0; i < 240; i++) {
       const v = this.view();
       if (v && v.running.size === 0) break;
       await sleep(500);
@@ -149,6 +157,57 @@ class PacemakerHost {
     } catch {
       // gone
     }
+  }
+}
+
+/**
+ * Cold start on real Pacemaker: the cluster up with fencing off and nothing configured, then
+ * the layout pushed with `cibadmin --replace`; until every Dummy runs in its guest and the DC
+ * is idle. Then stop-all-resources until nothing runs.
+ */
+export async function pacemakerColdStart(n: number, discovery: "exclusive" | "always", timeoutMs: number): Promise<{ allStarted: number; converged: number; stopAll: number }> {
+  const box = await Sandbox.create({ nodeName: "h1" });
+  const pm = new PacemakerHost(box, box.dir);
+  const layout: GuestLayout = { guests: n, dummiesPerGuest: 3, monitor: "10s", discovery, host: "h1", containerParams: (i) => box.containerParams(guest(i), i), guestAddress: (i) => box.guestAddress(i) };
+  const empty: GuestLayout = { ...layout, guests: 0 };
+  try {
+    chmodSync(box.dir, 0o755);
+    await pm.start(layout, withLayout(BASE_CIB, empty));
+    for (let i = 0; !pm.idle(); i++) {
+      if (i > 120) throw new Error("Pacemaker's DC did not become idle within 60 s");
+      await sleep(500);
+    }
+    const current = pm.run("cibadmin", ["-Q"]).stdout;
+    const file = join(box.dir, "layout.xml");
+    writeFileSync(file, withLayout(current, layout));
+    chmodSync(file, 0o644);
+    const t0 = performance.now();
+    const pushed = pm.run("cibadmin", ["--replace", "--xml-file", file]);
+    if (pushed.status !== 0) throw new Error(`cibadmin --replace: ${pushed.stderr}`);
+    let allStarted = 0;
+    for (;;) {
+      const v = pm.view();
+      const now = performance.now();
+      let ok = !!v;
+      for (let i = 1; ok && i <= n; i++) {
+        if (!v!.guests.has(guest(i))) ok = false;
+        for (let j = 1; ok && j <= 3; j++) if (v!.running.get(dummy(i, j)) !== guest(i)) ok = false;
+      }
+      if (ok) {
+        if (!allStarted) allStarted = now - t0;
+        if (pm.idle()) {
+          const converged = performance.now() - t0;
+          const t1 = performance.now();
+          await pm.stop(layout);
+          return { allStarted, converged, stopAll: performance.now() - t1 };
+        }
+      }
+      if (now - t0 > timeoutMs) throw new Error(`Pacemaker: not converged after ${(timeoutMs / 1000).toFixed(0)} s: ${v?.guests.size ?? "?"}/${n} guests online`);
+      await sleep(n >= 50 ? 1000 : 300);
+    }
+  } finally {
+    await pm.stop(layout);
+    await box.destroy();
   }
 }
 

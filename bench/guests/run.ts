@@ -20,7 +20,7 @@ import { parseXml } from "../../src/cib/xml.js";
 import { statusReport } from "../../src/cli/admin/cluster-state.js";
 import { reapOrphans, Sandbox } from "../../src/cli/sandbox/sandbox.js";
 import { container, dummy, guest, withLayout, type GuestLayout } from "./config.js";
-import { pacemakerRecovery, pacemakerUnavailable } from "./pacemaker.js";
+import { pacemakerColdStart, pacemakerRecovery, pacemakerUnavailable } from "./pacemaker.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
@@ -253,6 +253,17 @@ if (!flag("no-cold")) {
     }
     console.log(`  ${line}`);
     summary.push(line);
+    if (flag("pacemaker") && !pacemakerUnavailable()) {
+      let theirs: string;
+      try {
+        const r = await pacemakerColdStart(n, discovery as "exclusive" | "always", 300_000);
+        theirs = `cold start on Pacemaker 2.1.5, ${n} guests × 3 Dummy: all running after ${secs(r.allStarted)}, converged (DC idle) after ${secs(r.converged)}; stop all ${secs(r.stopAll)}`;
+      } catch (err) {
+        theirs = `cold start on Pacemaker 2.1.5, ${n} guests × 3 Dummy: FAILED: ${(err as Error).message.split("\n")[0]}`;
+      }
+      console.log(`  ${theirs}`);
+      summary.push(theirs);
+    }
   }
 }
 
