@@ -222,17 +222,7 @@ export class CibStore {
    */
   replace(next: XmlElement | string, source: UpdateSource = {}): Promise<CommitResult> {
     return this.serialized(async () => {
-      let candidate: XmlElement;
-      if (typeof next === "string") {
-        try {
-          candidate = parseXml(next, "pushed CIB");
-        } catch (err) {
-          if (!(err instanceof XmlParseError)) throw err;
-          throw new CibRefusedError("CIB replacement", [{ message: err.message }]);
-        }
-      } else {
-        candidate = cloneElement(next);
-      }
+      const candidate = pushedCib(next);
       this.refuseIfInvalid("CIB replacement", candidate);
       const previous = this.version;
       const offered = readVersion(candidate);
@@ -259,17 +249,7 @@ export class CibStore {
    * overwrite each other's changes; a status that moved on is no conflict.
    */
   async replaceConfiguration(next: XmlElement | string, source: UpdateSource = {}): Promise<CommitResult> {
-    let candidate: XmlElement;
-    if (typeof next === "string") {
-      try {
-        candidate = parseXml(next, "pushed CIB");
-      } catch (err) {
-        if (!(err instanceof XmlParseError)) throw err;
-        throw new CibRefusedError("CIB replacement", [{ message: err.message }]);
-      }
-    } else {
-      candidate = cloneElement(next);
-    }
+    const candidate = pushedCib(next);
     const offered = readVersion(candidate);
     const configuration = child(candidate, "configuration");
     if (!configuration) throw new CibRefusedError("CIB replacement", [{ message: `${describe(candidate)}: missing <configuration>` }]);
@@ -423,4 +403,16 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 export function ctime(d: Date): string {
   const two = (n: number) => String(n).padStart(2, "0");
   return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, " ")} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
+}
+
+/** A CIB handed to replace(): parsed when text (a parse error refuses the replacement), else
+ *  copied, so the caller's tree is never adopted. */
+function pushedCib(next: XmlElement | string): XmlElement {
+  if (typeof next !== "string") return cloneElement(next);
+  try {
+    return parseXml(next, "pushed CIB");
+  } catch (err) {
+    if (!(err instanceof XmlParseError)) throw err;
+    throw new CibRefusedError("CIB replacement", [{ message: err.message }]);
+  }
 }
