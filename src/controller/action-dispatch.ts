@@ -3,6 +3,7 @@
 // executor inside a guest, or the controller itself for a connection resource). The engine
 // only ever sees this interface, so it can be tested with a fake dispatcher and routing can
 // be tested without a graph.
+import { OcfRc } from "../executor/codes.js";
 import type { GraphAction } from "../scheduler/graph/types.js";
 
 /** What carrying out one rsc_op produced: the fields an lrm_rsc_op records. */
@@ -18,6 +19,11 @@ export interface ActionOutcome {
   lastRcChange: number;
   execTimeMs: number;
   queueTimeMs: number;
+}
+
+/** An action that never ran (no executor reached, or refused before running): result unknown. */
+export function notRun(opStatus: number, reason: string): ActionOutcome {
+  return { callId: 0, rc: OcfRc.UNKNOWN_ERROR, opStatus, exitReason: reason, lastRcChange: 0, execTimeMs: 0, queueTimeMs: 0 };
 }
 
 /** Where a resource lives, as the history needs it (lrm_resource id/class/provider/type). */

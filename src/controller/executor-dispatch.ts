@@ -19,6 +19,7 @@ import { Errno, ExecStatus, ExecutorError, OcfRc } from "../executor/codes.js";
 import type { ResourceSpec } from "../executor/agent.js";
 import type { GraphAction } from "../scheduler/graph/types.js";
 import type { ActionDispatcher, ActionOutcome, DispatchEvent, DispatchResource } from "./action-dispatch.js";
+import { notRun } from "./action-dispatch.js";
 
 export interface ExecutorDispatchOptions {
   /** The node this executor serves: recurring results are recorded under it unless the
@@ -291,11 +292,6 @@ function outcomeOf(r: OpResult): ActionOutcome {
   };
   if (r.exitReason !== undefined && r.exitReason !== "") o.exitReason = r.exitReason;
   return o;
-}
-
-/** An action the executor never ran. */
-function notRun(opStatus: number, reason: string): ActionOutcome {
-  return { callId: 0, rc: OcfRc.UNKNOWN_ERROR, opStatus, exitReason: reason, lastRcChange: 0, execTimeMs: 0, queueTimeMs: 0 };
 }
 
 /** An action the executor completed without running an agent (cancel, delete). */

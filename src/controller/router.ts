@@ -12,9 +12,10 @@
 // and the connection's own failure reaches the engine as DispatchEvents.
 import { EventEmitter } from "node:events";
 import type { ExecutorApi } from "../executor/api.js";
-import { ExecStatus, OcfRc } from "../executor/codes.js";
+import { ExecStatus } from "../executor/codes.js";
 import type { GraphAction } from "../scheduler/graph/types.js";
 import type { ActionDispatcher, ActionOutcome, DispatchEvent } from "./action-dispatch.js";
+import { notRun } from "./action-dispatch.js";
 import { isConnectionResource } from "./connection-target.js";
 import { ConnectionManager as Connections, type ConnectionManagerOptions } from "./connections.js";
 import { ExecutorDispatch, localOnlyDispatcher } from "./executor-dispatch.js";
@@ -146,7 +147,7 @@ export class Router extends EventEmitter<RouterEvents> implements ActionDispatch
 
 /** An action that could not reach its node: not run, result unknown (op-status 8). */
 function notConnected(reason: string): ActionOutcome {
-  return { callId: 0, rc: OcfRc.UNKNOWN_ERROR, opStatus: ExecStatus.NOT_CONNECTED, exitReason: reason, lastRcChange: 0, execTimeMs: 0, queueTimeMs: 0 };
+  return notRun(ExecStatus.NOT_CONNECTED, reason);
 }
 
 export interface DefaultRouterOptions extends Pick<ConnectionManagerOptions, "authkeyPath" | "env"> {
